@@ -1,0 +1,280 @@
+//! Running a set of practices over a document: one walk over the tree, each node tested only
+//! by the practices whose rule can match its kind.
+
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, LazyLock};
+
+use praxis_grammars::Language;
+use regex::Regex;
+use tree_sitter::Node;
+
+use crate::document::Document;
+use crate::env::Env;
+use crate::grammar::Grammar;
+use crate::model::Severity;
+use crate::practice::{Practice, PracticeError};
+use crate::rule::{Cx, QueryCache};
+use crate::suppress;
+
+/// The practice id of hints about suppression comments that suppress nothing.
+pub const UNUSED_IGNORE: &str = "unused-ignore";
+
+/// One violation of a practice, located by byte offsets into the document's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub practice: Arc<str>,
+    pub severity: Severity,
+    pub message: String,
+    pub range: Range<usize>,
+    pub fix: Option<Fix>,
+}
+
+/// A replacement of `range` by `replacement` that resolves a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub range: Range<usize>,
+    pub replacement: String,
+}
+
+/// A practice that failed while checking a document (it panicked); the others still ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PracticeFailure {
+    pub practice: Arc<str>,
+    pub message: String,
+}
+
+/// What checking one document produced.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Sorted by position, then practice id.
+    pub findings: Vec<Finding>,
+    pub failures: Vec<PracticeFailure>,
+}
+
+/// For one language: which practices to try on a node of each kind.
+#[derive(Debug)]
+struct KindIndex {
+    language: &'static Language,
+    by_slot: Vec<Vec<u32>>,
+    any_kind: Vec<u32>,
+}
+
+/// The practices in force, indexed for one-pass matching.
+#[derive(Debug, Default)]
+pub struct PracticeSet {
+    practices: Vec<Practice>,
+    indexes: Vec<KindIndex>,
+}
+
+impl PracticeSet {
+    /// Builds the set. A practice whose id repeats an earlier one is left out and reported.
+    pub fn new(practices: impl IntoIterator<Item = Practice>) -> (PracticeSet, Vec<PracticeError>) {
+        let mut kept: Vec<Practice> = Vec::new();
+        let mut errors = Vec::new();
+        for practice in practices {
+            if let Some(first) = kept.iter().find(|kept| kept.id() == practice.id()) {
+                let earlier = first.file.as_ref().map_or_else(String::new, |file| format!(" (first defined in {})", file.display()));
+                errors.push(PracticeError {
+                    file: practice.file.clone(),
+                    position: Some(crate::Position { line: 1, column: 1 }),
+                    practice: Some(practice.id().to_owned()),
+                    message: format!("duplicate practice id `{}`{earlier}", practice.id()),
+                });
+                continue;
+            }
+            kept.push(practice);
+        }
+        let mut indexes: Vec<KindIndex> = Vec::new();
+        for (number, practice) in kept.iter().enumerate() {
+            for (language, compiled) in &practice.rules {
+                let grammar = Grammar::get(language);
+                let index = match indexes.iter().position(|index| index.language == *language) {
+                    Some(position) => &mut indexes[position],
+                    None => {
+                        indexes.push(KindIndex { language, by_slot: vec![Vec::new(); grammar.kind_slots()], any_kind: Vec::new() });
+                        indexes.last_mut().unwrap_or_else(|| unreachable!())
+                    }
+                };
+                match &compiled.kinds {
+                    Some(kinds) => kinds.iter().for_each(|kind| index.by_slot[grammar.slot(*kind)].push(number as u32)),
+                    None => index.any_kind.push(number as u32),
+                }
+            }
+        }
+        (PracticeSet { practices: kept, indexes }, errors)
+    }
+
+    pub fn practices(&self) -> &[Practice] {
+        &self.practices
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Practice> {
+        self.practices.iter().find(|practice| practice.id() == id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.practices.is_empty()
+    }
+
+    /// Whether any practice checks `language`.
+    pub fn checks(&self, language: &Language) -> bool {
+        self.indexes.iter().any(|index| index.language == language)
+    }
+
+    /// Checks a whole document. `path` is the file's path relative to the project root, for the
+    /// practices' `files` and `ignores` globs; without one every practice applies.
+    pub fn check(&self, doc: &Document, path: Option<&str>) -> Report {
+        let mut comments = Vec::new();
+        let mut report = self.find(doc, path, None, Some(&mut comments));
+        report.findings = suppress::apply(doc, &comments, std::mem::take(&mut report.findings));
+        report.findings.sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
+        report
+    }
+
+    /// Raw matches (no suppressions) of nodes that overlap `region`, or of every node. When
+    /// `comments` is given, the comments walked past are collected into it.
+    pub fn find<'t>(
+        &self,
+        doc: &'t Document,
+        path: Option<&str>,
+        region: Option<Range<usize>>,
+        mut comments: Option<&mut Vec<Node<'t>>>,
+    ) -> Report {
+        let mut report = Report::default();
+        let language = doc.language();
+        let grammar = Grammar::get(language);
+        let Some(index) = self.indexes.iter().find(|index| index.language == language) else {
+            if let Some(comments) = comments.as_deref_mut() {
+                walk(doc, region.as_ref(), |node| if grammar.is_comment(node) { comments.push(node) });
+            }
+            return report;
+        };
+        let mut active: Vec<bool> = self.practices.iter().map(|practice| practice.applies_to(path)).collect();
+        let source = doc.text();
+        let root = doc.tree().root_node();
+        let queries = QueryCache::default();
+        let mut env = Env::default();
+        walk(doc, region.as_ref(), |node| {
+            let slot = grammar.slot(grammar.kind(node));
+            if let Some(comments) = comments.as_deref_mut()
+                && grammar.is_comment(node)
+            {
+                comments.push(node);
+            }
+            for &number in index.by_slot[slot].iter().chain(&index.any_kind) {
+                let number = number as usize;
+                if !active[number] {
+                    continue;
+                }
+                let practice = &self.practices[number];
+                let Some(compiled) = practice.rule_for(language) else { continue };
+                let cx = Cx { source, root, grammar, compiled, queries: &queries };
+                env.reset(0);
+                let outcome = catch_unwind(AssertUnwindSafe(|| compiled.matches(node, &cx, &mut env)));
+                match outcome {
+                    Ok(true) => report.findings.push(finding(practice, node, &env, source)),
+                    Ok(false) => {}
+                    Err(panic) => {
+                        active[number] = false;
+                        let message = panic
+                            .downcast_ref::<&str>()
+                            .map(|text| (*text).to_owned())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "unknown panic".into());
+                        report.failures.push(PracticeFailure { practice: practice.id.clone(), message });
+                        env = Env::default();
+                    }
+                }
+            }
+        });
+        report
+    }
+}
+
+/// Visits every node overlapping `region` (all nodes without one) in pre-order.
+fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl FnMut(Node<'t>)) {
+    let overlaps = |node: Node<'_>| {
+        region.is_none_or(|region| node.start_byte() <= region.end && node.end_byte() >= region.start)
+    };
+    let mut cursor = doc.tree().walk();
+    loop {
+        let node = cursor.node();
+        let inside = overlaps(node);
+        if inside {
+            visit(node);
+        }
+        if inside && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+fn finding(practice: &Practice, node: Node<'_>, env: &Env<'_>, source: &str) -> Finding {
+    let range = node.byte_range();
+    let fix = practice.doc.fix.as_ref().map(|template| {
+        let line_start = source[..range.start].rfind('\n').map_or(0, |newline| newline + 1);
+        let indent: String = source[line_start..range.start].chars().take_while(|c| c.is_whitespace()).collect();
+        let indented = template.trim_end_matches('\n').replace('\n', &format!("\n{indent}"));
+        Fix { range: range.clone(), replacement: interpolate(&indented, env, source) }
+    });
+    Finding {
+        practice: practice.id.clone(),
+        severity: practice.severity,
+        message: interpolate(practice.message_template(), env, source),
+        range,
+        fix,
+    }
+}
+
+static TEMPLATE_VAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$\$?([A-Z_][A-Z0-9_]*)").expect("valid regex"));
+
+/// Fills `$NAME` and `$$$NAME` with what they bound; unknown names stay as written.
+fn interpolate(template: &str, env: &Env<'_>, source: &str) -> String {
+    if !template.contains('$') {
+        return template.to_owned();
+    }
+    TEMPLATE_VAR
+        .replace_all(template, |caps: &regex::Captures<'_>| {
+            let name = caps.get(1).or_else(|| caps.get(2)).map_or("", |name| name.as_str());
+            env.get(name).map_or_else(|| caps[0].to_owned(), |binding| binding.text(source).to_owned())
+        })
+        .into_owned()
+}
+
+impl Practice {
+    /// Checks a document with this practice alone (suppressions applied), as its examples are.
+    pub fn check_alone(&self, doc: &Document) -> Vec<Finding> {
+        let language = doc.language();
+        let Some(compiled) = self.rule_for(language) else { return Vec::new() };
+        let grammar = Grammar::get(language);
+        let (source, root) = (doc.text(), doc.tree().root_node());
+        let queries = QueryCache::default();
+        let cx = Cx { source, root, grammar, compiled, queries: &queries };
+        let mut findings = Vec::new();
+        let mut comments = Vec::new();
+        let mut env = Env::default();
+        walk(doc, None, |node| {
+            if grammar.is_comment(node) {
+                comments.push(node);
+            }
+            env.reset(0);
+            if compiled.matches(node, &cx, &mut env) {
+                findings.push(finding(self, node, &env, source));
+            }
+        });
+        suppress::apply(doc, &comments, findings)
+            .into_iter()
+            .filter(|finding| &*finding.practice != UNUSED_IGNORE)
+            .collect()
+    }
+}

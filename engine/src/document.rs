@@ -1,0 +1,131 @@
+//! A source text with its syntax tree, kept up to date through edits so that later checks can
+//! reparse incrementally and re-match only what changed.
+
+use std::ops::Range;
+
+use praxis_grammars::Language;
+use tree_sitter::{InputEdit, Point, Tree};
+
+use crate::grammar;
+
+pub struct Document {
+    language: &'static Language,
+    text: String,
+    tree: Tree,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document").field("language", &self.language.name).field("len", &self.text.len()).finish()
+    }
+}
+
+impl Document {
+    /// Parses `text`. Broken code still gets a tree, with ERROR nodes where it does not parse.
+    pub fn new(language: &'static Language, text: impl Into<String>) -> Document {
+        let text = text.into();
+        let tree = grammar::parse(language, &text, None);
+        Document { language, text, tree }
+    }
+
+    pub fn language(&self) -> &'static Language {
+        self.language
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// Replaces the bytes in `range` by `new_text` and reparses incrementally. Returns the byte
+    /// ranges of the new text whose syntax changed, the edited range included, so that a caller
+    /// can re-match only there.
+    ///
+    /// # Panics
+    ///
+    /// If `range` is out of bounds or does not fall on character boundaries.
+    pub fn edit(&mut self, range: Range<usize>, new_text: &str) -> Vec<Range<usize>> {
+        let start_position = point_at(&self.text, range.start);
+        let old_end_position = point_at(&self.text, range.end);
+        self.text.replace_range(range.clone(), new_text);
+        let new_end = range.start + new_text.len();
+        let edit = InputEdit {
+            start_byte: range.start,
+            old_end_byte: range.end,
+            new_end_byte: new_end,
+            start_position,
+            old_end_position,
+            new_end_position: point_at(&self.text, new_end),
+        };
+        self.tree.edit(&edit);
+        let tree = grammar::parse(self.language, &self.text, Some(&self.tree));
+        let mut changed: Vec<Range<usize>> = self.tree.changed_ranges(&tree).map(|r| r.start_byte..r.end_byte).collect();
+        changed.push(range.start..new_end);
+        self.tree = tree;
+        changed
+    }
+}
+
+/// The tree-sitter point (row, byte column) of a byte offset.
+fn point_at(text: &str, offset: usize) -> Point {
+    let before = &text[..offset];
+    let row = before.matches('\n').count();
+    let column = offset - before.rfind('\n').map_or(0, |newline| newline + 1);
+    Point { row, column }
+}
+
+/// Line starts of a text, to turn byte offsets into lines and columns.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
+        LineIndex { starts }
+    }
+
+    /// The 0-based line of a byte offset and the byte offset its line starts at.
+    pub fn line_of(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&start| start <= offset) - 1;
+        (line, self.starts[line])
+    }
+
+    /// The byte offset where 0-based `line` starts, if the text has that line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_reparse_and_report_changes() {
+        let python = praxis_grammars::by_name("python").unwrap();
+        let mut doc = Document::new(python, "x = 1\ny = 2\n");
+        let changed = doc.edit(6..7, "zz");
+        assert_eq!(doc.text(), "x = 1\nzz = 2\n");
+        assert!(changed.iter().any(|range| range.contains(&6)));
+        assert_eq!(doc.tree().root_node().to_sexp(), Document::new(python, doc.text().to_owned()).tree().root_node().to_sexp());
+    }
+
+    #[test]
+    fn line_index() {
+        let index = LineIndex::new("ab\ncd\n");
+        assert_eq!(index.line_of(0), (0, 0));
+        assert_eq!(index.line_of(2), (0, 0));
+        assert_eq!(index.line_of(3), (1, 3));
+        assert_eq!(index.line_of(6), (2, 6));
+        assert_eq!(index.line_count(), 3);
+    }
+}

@@ -1,0 +1,271 @@
+//! Patterns: code with metavariables, parsed by the language's own grammar and matched node by
+//! node against the tree.
+//!
+//! Metavariables (`$A`, `$_`, `$$A`, `$$$A`, `$$$`) are swapped for identifiers spelt with the
+//! language's stand-in character before parsing, and any pattern node whose whole text is such an
+//! identifier becomes a metavariable, however deeply the grammar wrapped it.
+//!
+//! Matching is ast-grep's "smart" strictness: every pattern node must match, and unnamed tokens of
+//! the code that the pattern does not mention (a trailing `;`, an `async`) may be skipped.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use praxis_grammars::Language;
+use regex::Regex;
+use tree_sitter::{Node, Tree};
+
+use crate::env::{Binding, Env};
+use crate::grammar::{self, Grammar};
+
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    root: PNode,
+}
+
+#[derive(Debug)]
+enum PNode {
+    /// `$A` (named nodes) or `$$A` (any node). `None` is `$_`.
+    Single { name: Option<Arc<str>>, named_only: bool },
+    /// `$$$A`: zero or more siblings. `None` is `$$$`.
+    Multi { name: Option<Arc<str>> },
+    Leaf { kind: u16, text: Box<str> },
+    Inner { kind: u16, children: Vec<PNode> },
+}
+
+/// Metavariables as written: `$$$NAME`, `$$$`, `$$NAME`, `$NAME`, `$_`.
+static METAVAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\$\$([A-Z_][A-Z0-9_]*)?|\$\$?([A-Z_][A-Z0-9_]*)").expect("valid regex"));
+
+/// What a stand-in identifier means.
+#[derive(Debug, Clone)]
+enum MetaSpec {
+    Single { name: Arc<str>, named_only: bool },
+    Multi { name: Option<Arc<str>> },
+}
+
+impl Pattern {
+    /// Parses `code` as a pattern in `language`. `selector`, when given, names the node kind
+    /// inside `code` that is the pattern (the `{context, selector}` form); otherwise the
+    /// language's pattern contexts are tried in turn.
+    pub fn compile(code: &str, selector: Option<&str>, language: &'static Language) -> Result<Pattern, String> {
+        let grammar = Grammar::get(language);
+        let (text, metas) = substitute(code, language.metavar_char);
+        if text.trim().is_empty() {
+            return Err("the pattern is empty".into());
+        }
+        let build = |node: Node<'_>, source: &str| Pattern { root: PNode::build(node, source, grammar, &metas) };
+
+        if let Some(selector) = selector {
+            let kind = grammar
+                .kind_named(selector)
+                .ok_or_else(|| format!("unknown node kind `{selector}` in {}", language.name))?;
+            let tree = grammar::parse(language, &text, None);
+            if tree.root_node().has_error() {
+                return Err(format!("the context does not parse as {}{}", language.name, error_hint(&tree, &text)));
+            }
+            let node = find_kind(tree.root_node(), kind, grammar)
+                .ok_or_else(|| format!("the context has no `{selector}` node"))?;
+            return Ok(build(node, &text));
+        }
+
+        let trimmed = text.trim();
+        let mut fallback = None;
+        for (prefix, suffix) in language.pattern_contexts {
+            let source = format!("{prefix}{trimmed}{suffix}");
+            let tree = grammar::parse(language, &source, None);
+            let (start, end) = (prefix.len(), prefix.len() + trimmed.len());
+            let Some(node) = tree.root_node().descendant_for_byte_range(start, end) else { continue };
+            if node.byte_range() != (start..end) {
+                continue;
+            }
+            if !tree.root_node().has_error() {
+                return Ok(build(node, &source));
+            }
+            // A pattern with only MISSING tokens (an omitted `;`) is acceptable if nothing better
+            // parses; one with ERROR nodes never is.
+            if fallback.is_none() && !contains_error(tree.root_node()) {
+                fallback = Some(build(node, &source));
+            }
+        }
+        fallback.ok_or_else(|| {
+            let tree = grammar::parse(language, trimmed, None);
+            format!("the pattern does not parse as {}{}", language.name, error_hint(&tree, trimmed))
+        })
+    }
+
+    /// The canonical kind every match has, unless the pattern is a bare metavariable.
+    pub fn root_kind(&self) -> Option<u16> {
+        match &self.root {
+            PNode::Leaf { kind, .. } | PNode::Inner { kind, .. } => Some(*kind),
+            PNode::Single { .. } | PNode::Multi { .. } => None,
+        }
+    }
+
+    pub fn matches<'t>(&self, node: Node<'t>, env: &mut Env<'t>, source: &str, grammar: &Grammar) -> bool {
+        Matcher { source, grammar }.node(&self.root, node, env)
+    }
+}
+
+/// Replaces metavariables by stand-in identifiers and says what each stand-in means.
+fn substitute(code: &str, stand_in: char) -> (String, HashMap<String, MetaSpec>) {
+    let mut metas = HashMap::new();
+    let text = METAVAR.replace_all(code, |caps: &regex::Captures<'_>| {
+        let whole = &caps[0];
+        let replaced: String =
+            whole.chars().map(|c| if c == '$' { stand_in } else { c }).collect();
+        let spec = if whole.starts_with("$$$") {
+            MetaSpec::Multi { name: caps.get(1).map(|name| Arc::from(name.as_str())) }
+        } else {
+            let name = caps.get(2).map_or("_", |name| name.as_str());
+            MetaSpec::Single { name: Arc::from(name), named_only: !whole.starts_with("$$") }
+        };
+        metas.insert(replaced.clone(), spec);
+        replaced
+    });
+    (text.into_owned(), metas)
+}
+
+impl PNode {
+    fn build(node: Node<'_>, source: &str, grammar: &Grammar, metas: &HashMap<String, MetaSpec>) -> PNode {
+        let text = &source[node.byte_range()];
+        if let Some(spec) = metas.get(text) {
+            return match spec {
+                MetaSpec::Single { name, named_only } => PNode::Single {
+                    name: (&**name != "_").then(|| name.clone()),
+                    named_only: *named_only,
+                },
+                MetaSpec::Multi { name } => PNode::Multi { name: name.clone() },
+            };
+        }
+        let kind = grammar.kind(node);
+        let mut cursor = node.walk();
+        let children: Vec<PNode> = node
+            .children(&mut cursor)
+            .filter(|child| significant(*child, grammar))
+            .map(|child| PNode::build(child, source, grammar, metas))
+            .collect();
+        if children.is_empty() { PNode::Leaf { kind, text: text.into() } } else { PNode::Inner { kind, children } }
+    }
+}
+
+/// Whether a child takes part in matching: comments and zero-width MISSING tokens do not.
+fn significant(node: Node<'_>, grammar: &Grammar) -> bool {
+    !node.is_missing() && !grammar.is_comment(node) && !(node.is_extra() && !node.is_error())
+}
+
+struct Matcher<'a> {
+    source: &'a str,
+    grammar: &'a Grammar,
+}
+
+impl Matcher<'_> {
+    fn node<'t>(&self, pattern: &PNode, node: Node<'t>, env: &mut Env<'t>) -> bool {
+        match pattern {
+            PNode::Single { name, named_only } => {
+                if *named_only && !node.is_named() {
+                    return false;
+                }
+                name.as_ref().is_none_or(|name| env.bind(name, Binding::Node(node), self.source))
+            }
+            // A `$$$` standing alone takes exactly the node it is asked about.
+            PNode::Multi { name } => {
+                name.as_ref().is_none_or(|name| env.bind(name, Binding::Nodes(vec![node]), self.source))
+            }
+            PNode::Leaf { kind, text } => {
+                self.grammar.kind(node) == *kind && &self.source[node.byte_range()] == &**text
+            }
+            PNode::Inner { kind, children } => {
+                if self.grammar.kind(node) != *kind {
+                    return false;
+                }
+                let mut cursor = node.walk();
+                let targets: Vec<Node<'t>> =
+                    node.children(&mut cursor).filter(|child| significant(*child, self.grammar)).collect();
+                self.sequence(children, &targets, env)
+            }
+        }
+    }
+
+    fn sequence<'t>(&self, patterns: &[PNode], targets: &[Node<'t>], env: &mut Env<'t>) -> bool {
+        let Some((first, rest)) = patterns.split_first() else {
+            // Unnamed tokens the pattern left out (a trailing `;`) do not stop a match.
+            return targets.iter().all(|node| !node.is_named());
+        };
+        let mark = env.mark();
+        if let PNode::Multi { name } = first {
+            for taken in 0..=targets.len() {
+                let bound = name
+                    .as_ref()
+                    .is_none_or(|name| env.bind(name, Binding::Nodes(targets[..taken].to_vec()), self.source));
+                if bound && self.sequence(rest, &targets[taken..], env) {
+                    return true;
+                }
+                env.reset(mark);
+            }
+            return false;
+        }
+        for (index, target) in targets.iter().enumerate() {
+            if self.node(first, *target, env) && self.sequence(rest, &targets[index + 1..], env) {
+                return true;
+            }
+            env.reset(mark);
+            if target.is_named() {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+/// The first node of `kind` in pre-order.
+fn find_kind<'t>(root: Node<'t>, kind: u16, grammar: &Grammar) -> Option<Node<'t>> {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if grammar.kind(node) == kind {
+            return Some(node);
+        }
+        if cursor.goto_first_child() || cursor.goto_next_sibling() {
+            continue;
+        }
+        loop {
+            if !cursor.goto_parent() {
+                return None;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+}
+
+fn contains_error(node: Node<'_>) -> bool {
+    if node.is_error() {
+        return true;
+    }
+    if !node.has_error() {
+        return false;
+    }
+    let mut cursor = node.walk();
+    node.children(&mut cursor).any(contains_error)
+}
+
+/// ` near `text`` for the first ERROR or MISSING node, to point at what did not parse.
+fn error_hint(tree: &Tree, source: &str) -> String {
+    fn first_problem(node: Node<'_>) -> Option<Node<'_>> {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        node.children(&mut cursor).filter(|child| child.has_error()).find_map(first_problem)
+    }
+    match first_problem(tree.root_node()) {
+        Some(node) if node.is_missing() => format!(" (expected `{}` at column {})", node.kind(), node.start_position().column + 1),
+        Some(node) => {
+            let text: String = source[node.byte_range()].chars().take(30).collect();
+            format!(" (near `{}`)", text.trim())
+        }
+        None => String::new(),
+    }
+}

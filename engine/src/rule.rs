@@ -1,0 +1,627 @@
+//! Rules compiled for one language, and how they are tested against a node.
+//!
+//! A rule object is an implicit `all` of its keys; they are tested cheapest first (atomic, then
+//! positional, relational, composite) so that a pattern binds its metavariables before a
+//! relational rule uses them.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use praxis_grammars::Language;
+use regex::Regex;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Query, QueryCursor};
+
+use crate::env::{Binding, Env};
+use crate::grammar::Grammar;
+use crate::model::{NthPosition, PatternConfig, RuleConfig, StopByConfig};
+use crate::pattern::Pattern;
+use crate::yaml::{join_index, join_key};
+
+/// A rule that did not compile, with the path of the offending key (`rule.all[1].regex`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuleError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub(crate) enum Rule {
+    All(Vec<Rule>),
+    Any(Vec<Rule>),
+    Not(Box<Rule>),
+    Pattern(Pattern),
+    Kind(u16),
+    Regex(Regex),
+    /// Index into [`CompiledRule::queries`].
+    Query(usize),
+    Relation(Box<Relation>),
+    NthChild { position: NthPosition, reverse: bool, of_rule: Option<Box<Rule>> },
+    /// Index into [`CompiledRule::utils`].
+    Matches(usize),
+    /// A kind this language lacks but another of the practice's languages has: nothing here.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Inside,
+    Has,
+    Follows,
+    Precedes,
+}
+
+#[derive(Debug)]
+pub(crate) struct Relation {
+    direction: Direction,
+    rule: Rule,
+    stop: Stop,
+    field: Option<std::num::NonZeroU16>,
+}
+
+#[derive(Debug)]
+enum Stop {
+    Neighbor,
+    End,
+    Rule(Rule),
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledQuery {
+    query: Query,
+    /// The capture that is the finding; `None` when the query's patterns were wrapped whole.
+    target: u32,
+    names: Vec<std::sync::Arc<str>>,
+}
+
+/// A practice's rule for one language, with everything it refers to.
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub rule: Rule,
+    pub utils: Vec<Rule>,
+    pub constraints: Vec<(std::sync::Arc<str>, Rule)>,
+    pub queries: Vec<CompiledQuery>,
+    /// The kinds a match can have (canonical ids), or `None` for any node.
+    pub kinds: Option<Vec<u16>>,
+}
+
+/// Compiles a practice's rule, utils and constraints for `language`.
+pub(crate) fn compile(
+    rule: &RuleConfig,
+    utils: &std::collections::BTreeMap<String, RuleConfig>,
+    constraints: &std::collections::BTreeMap<String, RuleConfig>,
+    language: &'static Language,
+    all_languages: &[&'static Language],
+) -> Result<CompiledRule, Vec<RuleError>> {
+    let util_order = order_utils(utils)?;
+    let mut compiler = Compiler {
+        language,
+        siblings: all_languages.iter().copied().filter(|other| *other != language).collect(),
+        grammar: Grammar::get(language),
+        util_index: util_order.iter().enumerate().map(|(index, name)| (name.to_string(), index)).collect(),
+        queries: Vec::new(),
+        errors: Vec::new(),
+    };
+    let utils: Vec<Rule> = util_order
+        .iter()
+        .map(|name| compiler.rule(&utils[*name], &join_key("utils", name), false))
+        .collect();
+    let top = compiler.rule(rule, "rule", false);
+    let constraints = constraints
+        .iter()
+        .map(|(name, rule)| (name.as_str().into(), compiler.rule(rule, &join_key("constraints", name), false)))
+        .collect();
+    if compiler.errors.is_empty() && !top.is_positive(&utils) {
+        compiler.errors.push(RuleError {
+            path: "rule".into(),
+            message: "the rule has no positive part (pattern, kind, regex or query), so it would match \
+                      everything; add one"
+                .into(),
+        });
+    }
+    if !compiler.errors.is_empty() {
+        return Err(compiler.errors);
+    }
+    let kinds = top.kinds(&utils);
+    Ok(CompiledRule { rule: top, utils, constraints, queries: compiler.queries, kinds })
+}
+
+/// Util names in an order where each only refers to earlier ones; a cycle is an error.
+fn order_utils(utils: &std::collections::BTreeMap<String, RuleConfig>) -> Result<Vec<&str>, Vec<RuleError>> {
+    fn visit<'a>(
+        name: &'a str,
+        utils: &'a std::collections::BTreeMap<String, RuleConfig>,
+        state: &mut HashMap<&'a str, bool>,
+        order: &mut Vec<&'a str>,
+        trail: &mut Vec<&'a str>,
+    ) -> Result<(), RuleError> {
+        match state.get(name) {
+            Some(true) => return Ok(()),
+            Some(false) => {
+                trail.push(name);
+                let start = trail.iter().position(|step| *step == name).unwrap_or(0);
+                return Err(RuleError {
+                    path: join_key("utils", trail[start]),
+                    message: format!("utils refer to each other in a cycle: {}", trail[start..].join(" -> ")),
+                });
+            }
+            None => {}
+        }
+        let Some(rule) = utils.get(name) else { return Ok(()) };
+        state.insert(name, false);
+        trail.push(name);
+        let mut referenced = Vec::new();
+        rule.referenced_utils(&mut referenced);
+        for next in referenced {
+            if let Some((key, _)) = utils.get_key_value(next) {
+                visit(key, utils, state, order, trail)?;
+            }
+        }
+        trail.pop();
+        state.insert(name, true);
+        order.push(name);
+        Ok(())
+    }
+    let mut state = HashMap::new();
+    let mut order = Vec::new();
+    for name in utils.keys() {
+        visit(name, utils, &mut state, &mut order, &mut Vec::new()).map_err(|err| vec![err])?;
+    }
+    Ok(order)
+}
+
+impl RuleConfig {
+    fn referenced_utils<'a>(&'a self, out: &mut Vec<&'a str>) {
+        if let Some(name) = &self.matches {
+            out.push(name);
+        }
+        for nested in [&self.inside, &self.has, &self.follows, &self.precedes, &self.not].into_iter().flatten() {
+            nested.referenced_utils(out);
+        }
+        for list in [&self.all, &self.any].into_iter().flatten() {
+            list.iter().for_each(|rule| rule.referenced_utils(out));
+        }
+        if let Some(StopByConfig::Rule(rule)) = &self.stop_by {
+            rule.referenced_utils(out);
+        }
+        if let Some(of_rule) = self.nth_child.as_ref().and_then(|nth| nth.of_rule.as_ref()) {
+            of_rule.referenced_utils(out);
+        }
+    }
+}
+
+struct Compiler {
+    language: &'static Language,
+    /// The practice's other languages: a kind known to one of them is no error here.
+    siblings: Vec<&'static Language>,
+    grammar: &'static Grammar,
+    util_index: HashMap<String, usize>,
+    queries: Vec<CompiledQuery>,
+    errors: Vec<RuleError>,
+}
+
+impl Compiler {
+    fn error(&mut self, path: String, message: impl Into<String>) {
+        self.errors.push(RuleError { path, message: message.into() });
+    }
+
+    /// Compiles one rule object; `relational` says whether `stopBy` and `field` are allowed.
+    fn rule(&mut self, config: &RuleConfig, path: &str, relational: bool) -> Rule {
+        let mut parts = Vec::new();
+        if let Some(pattern) = &config.pattern {
+            let (code, selector) = match pattern {
+                PatternConfig::Code(code) => (code.as_str(), None),
+                PatternConfig::Contextual { context, selector } => (context.as_str(), Some(selector.as_str())),
+            };
+            match Pattern::compile(code, selector, self.language) {
+                Ok(pattern) => parts.push(Rule::Pattern(pattern)),
+                Err(message) => self.error(join_key(path, "pattern"), message),
+            }
+        }
+        if let Some(kind) = &config.kind {
+            match self.grammar.kind_named(kind) {
+                Some(id) => parts.push(Rule::Kind(id)),
+                None if self.siblings.iter().any(|other| Grammar::get(other).kind_named(kind).is_some()) => {
+                    parts.push(Rule::Never)
+                }
+                None => self.error(join_key(path, "kind"), format!("unknown node kind `{kind}` in {}", self.language.name)),
+            }
+        }
+        if let Some(regex) = &config.regex {
+            match Regex::new(regex) {
+                Ok(regex) => parts.push(Rule::Regex(regex)),
+                Err(err) => self.error(join_key(path, "regex"), format!("invalid regex: {}", one_line(&err.to_string()))),
+            }
+        }
+        if let Some(query) = &config.query {
+            match self.query(query) {
+                Ok(index) => parts.push(Rule::Query(index)),
+                Err(message) => self.error(join_key(path, "query"), message),
+            }
+        }
+        if let Some(nth) = &config.nth_child {
+            let of_rule = nth.of_rule.as_ref().map(|rule| Box::new(self.rule(rule, &join_key(path, "nthChild.ofRule"), false)));
+            parts.push(Rule::NthChild { position: nth.position, reverse: nth.reverse, of_rule });
+        }
+        for (key, direction, nested) in [
+            ("inside", Direction::Inside, &config.inside),
+            ("has", Direction::Has, &config.has),
+            ("follows", Direction::Follows, &config.follows),
+            ("precedes", Direction::Precedes, &config.precedes),
+        ] {
+            if let Some(nested) = nested {
+                parts.push(self.relation(nested, &join_key(path, key), direction));
+            }
+        }
+        if let Some(all) = &config.all {
+            let all_path = join_key(path, "all");
+            parts.push(Rule::All(all.iter().enumerate().map(|(i, rule)| self.rule(rule, &join_index(&all_path, i), false)).collect()));
+        }
+        if let Some(any) = &config.any {
+            let any_path = join_key(path, "any");
+            if any.is_empty() {
+                self.error(any_path.clone(), "`any` needs at least one rule");
+            }
+            parts.push(Rule::Any(any.iter().enumerate().map(|(i, rule)| self.rule(rule, &join_index(&any_path, i), false)).collect()));
+        }
+        if let Some(not) = &config.not {
+            parts.push(Rule::Not(Box::new(self.rule(not, &join_key(path, "not"), false))));
+        }
+        if let Some(name) = &config.matches {
+            match self.util_index.get(name) {
+                Some(index) => parts.push(Rule::Matches(*index)),
+                None => self.error(join_key(path, "matches"), format!("no util named `{name}` (define it under `utils`)")),
+            }
+        }
+        if !relational {
+            if config.stop_by.is_some() {
+                self.error(join_key(path, "stopBy"), "`stopBy` only belongs in inside, has, follows or precedes");
+            }
+            if config.field.is_some() {
+                self.error(join_key(path, "field"), "`field` only belongs in inside, has, follows or precedes");
+            }
+        }
+        if parts.is_empty() && self.errors.is_empty() && !relational {
+            self.error(path.to_owned(), "an empty rule matches everything; give it a pattern, kind, regex or query");
+        }
+        if parts.len() == 1 { parts.pop().unwrap_or(Rule::All(Vec::new())) } else { Rule::All(parts) }
+    }
+
+    fn relation(&mut self, config: &RuleConfig, path: &str, direction: Direction) -> Rule {
+        let rule = self.rule(config, path, true);
+        let stop = match &config.stop_by {
+            None | Some(StopByConfig::Neighbor) => Stop::Neighbor,
+            Some(StopByConfig::End) => Stop::End,
+            Some(StopByConfig::Rule(stop)) => Stop::Rule(self.rule(stop, &join_key(path, "stopBy"), false)),
+        };
+        let field = config.field.as_ref().and_then(|name| {
+            let id = self.language.tree_sitter().field_id_for_name(name);
+            if id.is_none() {
+                self.error(join_key(path, "field"), format!("unknown field `{name}` in {}", self.language.name));
+            }
+            id
+        });
+        if field.is_some() && matches!(direction, Direction::Follows | Direction::Precedes) {
+            self.error(join_key(path, "field"), "`field` only belongs in inside or has");
+        }
+        Rule::Relation(Box::new(Relation { direction, rule, stop, field }))
+    }
+
+    fn query(&mut self, text: &str) -> Result<usize, String> {
+        let ts = self.language.tree_sitter();
+        let query = Query::new(ts, text).map_err(|err| {
+            format!("invalid query at line {}, column {}: {}", err.row + 1, err.column + 1, one_line(&err.message))
+        })?;
+        let target = match query.capture_index_for_name("match") {
+            Some(index) => index,
+            None => {
+                // Without `@match`, the whole pattern is the finding: wrap each top-level pattern.
+                let wrapped = wrap_query(text);
+                let query = Query::new(ts, &wrapped).map_err(|_| {
+                    "add a `@match` capture to say which node is the finding".to_string()
+                })?;
+                let target = query.capture_index_for_name(WHOLE_CAPTURE).unwrap_or(0);
+                return Ok(self.push_query(query, target));
+            }
+        };
+        Ok(self.push_query(query, target))
+    }
+
+    fn push_query(&mut self, query: Query, target: u32) -> usize {
+        let names = query.capture_names().iter().map(|name| name.to_ascii_uppercase().replace(['.', '-'], "_").into()).collect();
+        self.queries.push(CompiledQuery { query, target, names });
+        self.queries.len() - 1
+    }
+}
+
+const WHOLE_CAPTURE: &str = "praxis.whole";
+
+/// Appends `@praxis.whole` after every top-level pattern of a query.
+fn wrap_query(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut depth = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '"' => {
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    if c == '\\' {
+                        out.extend(chars.next());
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+                if depth == 0 {
+                    out.push_str(" @praxis.whole ");
+                }
+            }
+            ';' => {
+                for c in chars.by_ref() {
+                    out.push(c);
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' => depth += 1,
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    // A quantifier or an existing capture stays attached to the pattern.
+                    while let Some(&next) = chars.peek() {
+                        if matches!(next, '*' | '+' | '?') {
+                            out.push(next);
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    out.push_str(" @praxis.whole ");
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Rule {
+    /// Whether the rule has a part that narrows matches by itself.
+    fn is_positive(&self, utils: &[Rule]) -> bool {
+        match self {
+            Rule::Pattern(_) | Rule::Kind(_) | Rule::Regex(_) | Rule::Query(_) | Rule::Never => true,
+            Rule::All(rules) => rules.iter().any(|rule| rule.is_positive(utils)),
+            Rule::Any(rules) => !rules.is_empty() && rules.iter().all(|rule| rule.is_positive(utils)),
+            Rule::Matches(index) => utils[*index].is_positive(utils),
+            Rule::Not(_) | Rule::Relation(_) | Rule::NthChild { .. } => false,
+        }
+    }
+
+    /// The kinds a match can have, or `None` for any.
+    fn kinds(&self, utils: &[Rule]) -> Option<Vec<u16>> {
+        match self {
+            Rule::Pattern(pattern) => pattern.root_kind().map(|kind| vec![kind]),
+            Rule::Kind(kind) => Some(vec![*kind]),
+            Rule::Never => Some(Vec::new()),
+            Rule::All(rules) => rules.iter().filter_map(|rule| rule.kinds(utils)).reduce(|a, b| a.into_iter().filter(|kind| b.contains(kind)).collect()),
+            Rule::Any(rules) => {
+                let mut union = Vec::new();
+                for rule in rules {
+                    union.extend(rule.kinds(utils)?);
+                }
+                union.sort_unstable();
+                union.dedup();
+                Some(union)
+            }
+            Rule::Matches(index) => utils[*index].kinds(utils),
+            Rule::Not(_) | Rule::Regex(_) | Rule::Query(_) | Rule::Relation(_) | Rule::NthChild { .. } => None,
+        }
+    }
+}
+
+/// Query results for one document, computed on first use.
+#[derive(Default)]
+pub(crate) struct QueryCache<'t> {
+    /// By query address: node id → captures of the match whose target is that node.
+    results: RefCell<HashMap<usize, HashMap<usize, Vec<(u32, Node<'t>)>>>>,
+}
+
+/// What a rule is tested against: one document.
+pub(crate) struct Cx<'a, 't> {
+    pub source: &'t str,
+    pub root: Node<'t>,
+    pub grammar: &'static Grammar,
+    pub compiled: &'a CompiledRule,
+    pub queries: &'a QueryCache<'t>,
+}
+
+impl CompiledRule {
+    /// Tests the whole practice (rule and constraints) at `node`.
+    pub fn matches<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
+        if !self.rule.matches(node, cx, env) {
+            return false;
+        }
+        self.constraints.iter().all(|(name, rule)| match env.get(name) {
+            None => true,
+            Some(binding) => {
+                let nodes = binding.nodes().to_vec();
+                nodes.into_iter().all(|node| rule.matches(node, cx, &mut Env::default()))
+            }
+        })
+    }
+}
+
+impl Rule {
+    /// Whether the rule holds at `node`. On `false`, `env` may hold partial bindings; callers
+    /// that go on reset it to their mark.
+    pub fn matches<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
+        match self {
+            Rule::All(rules) => rules.iter().all(|rule| rule.matches(node, cx, env)),
+            Rule::Any(rules) => {
+                let mark = env.mark();
+                rules.iter().any(|rule| {
+                    let hit = rule.matches(node, cx, env);
+                    if !hit {
+                        env.reset(mark);
+                    }
+                    hit
+                })
+            }
+            Rule::Not(rule) => {
+                let mark = env.mark();
+                let hit = rule.matches(node, cx, env);
+                env.reset(mark);
+                !hit
+            }
+            Rule::Pattern(pattern) => pattern.matches(node, env, cx.source, cx.grammar),
+            Rule::Kind(kind) => cx.grammar.kind(node) == *kind,
+            Rule::Regex(regex) => regex.is_match(&cx.source[node.byte_range()]),
+            Rule::Query(index) => query_matches(*index, node, cx, env),
+            Rule::Relation(relation) => relation.matches(node, cx, env),
+            Rule::NthChild { position, reverse, of_rule } => nth_child(node, *position, *reverse, of_rule.as_deref(), cx),
+            Rule::Matches(index) => cx.compiled.utils[*index].matches(node, cx, env),
+            Rule::Never => false,
+        }
+    }
+}
+
+fn query_matches<'t>(index: usize, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
+    let compiled = &cx.compiled.queries[index];
+    let key = std::ptr::from_ref(compiled) as usize;
+    let mut results = cx.queries.results.borrow_mut();
+    let by_node = match results.entry(key) {
+        Entry::Occupied(entry) => entry.into_mut(),
+        Entry::Vacant(entry) => {
+            let mut by_node = HashMap::new();
+            let mut cursor = QueryCursor::new();
+            let mut matches = cursor.matches(&compiled.query, cx.root, cx.source.as_bytes());
+            while let Some(found) = matches.next() {
+                if let Some(target) = found.captures().iter().find(|capture| capture.index == compiled.target) {
+                    by_node
+                        .entry(target.node.id())
+                        .or_insert_with(|| found.captures().iter().map(|capture| (capture.index, capture.node)).collect());
+                }
+            }
+            entry.insert(by_node)
+        }
+    };
+    let Some(captures) = by_node.get(&node.id()) else { return false };
+    for (capture, captured) in captures {
+        let name = &compiled.names[*capture as usize];
+        if *capture != compiled.target && !env.bind(name, Binding::Node(*captured), cx.source) {
+            return false;
+        }
+    }
+    true
+}
+
+fn nth_child<'t>(node: Node<'t>, position: NthPosition, reverse: bool, of_rule: Option<&Rule>, cx: &Cx<'_, 't>) -> bool {
+    let Some(parent) = node.parent() else { return false };
+    if !node.is_named() {
+        return false;
+    }
+    let mut cursor = parent.walk();
+    let siblings: Vec<Node<'t>> = parent
+        .named_children(&mut cursor)
+        .filter(|sibling| of_rule.is_none_or(|rule| rule.matches(*sibling, cx, &mut Env::default())))
+        .collect();
+    let Some(index) = siblings.iter().position(|sibling| *sibling == node) else { return false };
+    let place = if reverse { siblings.len() - index } else { index + 1 };
+    position.contains(place as i64)
+}
+
+impl Relation {
+    fn matches<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
+        let mark = env.mark();
+        let try_candidate = |candidate: Node<'t>, env: &mut Env<'t>| {
+            if self.rule.matches(candidate, cx, env) {
+                return true;
+            }
+            env.reset(mark);
+            false
+        };
+        match self.direction {
+            Direction::Inside => {
+                let mut child = node;
+                while let Some(parent) = child.parent() {
+                    let in_field = self.field.is_none_or(|field| {
+                        let mut cursor = parent.walk();
+                        parent.children_by_field_id(field, &mut cursor).any(|c| c == child)
+                    });
+                    if in_field && try_candidate(parent, env) {
+                        return true;
+                    }
+                    if self.stops_at(parent, cx) {
+                        return false;
+                    }
+                    child = parent;
+                }
+                false
+            }
+            Direction::Has => {
+                let mut cursor = node.walk();
+                let children: Vec<Node<'t>> = match self.field {
+                    Some(field) => node.children_by_field_id(field, &mut cursor).collect(),
+                    None => node.children(&mut cursor).collect(),
+                };
+                let mut stack: Vec<Node<'t>> = children.into_iter().rev().collect();
+                while let Some(candidate) = stack.pop() {
+                    if try_candidate(candidate, env) {
+                        return true;
+                    }
+                    if matches!(self.stop, Stop::Neighbor) || self.stops_at(candidate, cx) {
+                        continue;
+                    }
+                    let mut cursor = candidate.walk();
+                    let mut grandchildren: Vec<Node<'t>> = candidate.children(&mut cursor).collect();
+                    grandchildren.reverse();
+                    stack.extend(grandchildren);
+                }
+                false
+            }
+            Direction::Follows | Direction::Precedes => {
+                let step = |n: Node<'t>| if self.direction == Direction::Follows { n.prev_sibling() } else { n.next_sibling() };
+                let mut current = step(node);
+                while let Some(sibling) = current {
+                    if try_candidate(sibling, env) {
+                        return true;
+                    }
+                    if self.stops_at(sibling, cx) {
+                        return false;
+                    }
+                    current = step(sibling);
+                }
+                false
+            }
+        }
+    }
+
+    /// Whether the search ends after testing `node`.
+    fn stops_at<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>) -> bool {
+        match &self.stop {
+            Stop::Neighbor => true,
+            Stop::End => false,
+            Stop::Rule(rule) => rule.matches(node, cx, &mut Env::default()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_query;
+
+    #[test]
+    fn queries_are_wrapped_per_top_level_pattern() {
+        assert_eq!(
+            wrap_query("(call_expression) (identifier)+ ; note (x)\n\"if\""),
+            "(call_expression) @praxis.whole  (identifier)+ @praxis.whole  ; note (x)\n\"if\" @praxis.whole "
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! Suppression comments: `praxis-ignore`, `praxis-ignore: id-a, id-b -- reason` and
+//! `praxis-ignore-file: id-a`, in whatever comment syntax the language has. A suppression that
+//! suppresses nothing becomes an `unused-ignore` hint.
+
+use std::ops::Range;
+
+use praxis_grammars::CommentSyntax;
+use tree_sitter::Node;
+
+use crate::check::{Finding, UNUSED_IGNORE};
+use crate::document::{Document, LineIndex};
+use crate::model::Severity;
+
+#[derive(Debug, PartialEq, Eq)]
+enum Scope {
+    /// Findings that start on these 0-based lines.
+    Lines(Range<usize>),
+    File,
+    /// A file-wide suppression after the first code: it applies nowhere.
+    Misplaced,
+}
+
+#[derive(Debug)]
+struct Directive {
+    comment: Range<usize>,
+    scope: Scope,
+    /// The practice ids named, or empty for all.
+    ids: Vec<String>,
+    /// For each id (or once, for all), whether it suppressed something.
+    used: Vec<bool>,
+}
+
+/// The parts of a suppression comment's text.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Parsed {
+    pub file: bool,
+    pub ids: Vec<String>,
+}
+
+/// Reads a suppression from the text inside a comment, if there is one.
+pub(crate) fn parse(body: &str) -> Option<Parsed> {
+    const KEYWORD: &str = "praxis-ignore";
+    let mut search = 0;
+    let rest = loop {
+        let at = search + body[search..].find(KEYWORD)?;
+        let before_ok = body[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'));
+        if before_ok {
+            break &body[at + KEYWORD.len()..];
+        }
+        search = at + KEYWORD.len();
+    };
+    let (file, rest) = match rest.strip_prefix("-file") {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    // The keyword must end here: `praxis-ignored` is not a suppression.
+    if rest.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let ids = match rest.strip_prefix(':') {
+        Some(list) => {
+            let list = list.split(" --").next().unwrap_or("");
+            list.split([',', ' ', '\t'])
+                .map(str::trim)
+                .take_while(|id| !id.starts_with("--"))
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    Some(Parsed { file, ids })
+}
+
+/// The text of a comment without its delimiters.
+fn comment_body<'s>(text: &'s str, syntax: &CommentSyntax) -> &'s str {
+    let mut body = text;
+    if let Some((open, close)) = syntax.block
+        && let Some(inner) = body.strip_prefix(open)
+    {
+        body = inner.strip_suffix(close).unwrap_or(inner);
+    } else if let Some(line) = syntax.line {
+        body = body.strip_prefix(line).unwrap_or(body);
+    }
+    body
+}
+
+/// Removes suppressed findings and adds an `unused-ignore` hint for each suppression that
+/// suppressed nothing.
+pub(crate) fn apply(doc: &Document, comments: &[Node<'_>], findings: Vec<Finding>) -> Vec<Finding> {
+    let source = doc.text();
+    if !source.contains("praxis-ignore") {
+        return findings;
+    }
+    let lines = LineIndex::new(source);
+    let first_code = first_code_offset(doc);
+    let syntax = &doc.language().comments;
+    let mut directives: Vec<Directive> = comments
+        .iter()
+        .filter_map(|comment| {
+            let range = comment.byte_range();
+            let parsed = parse(comment_body(&source[range.clone()], syntax))?;
+            let scope = if parsed.file {
+                if range.start <= first_code { Scope::File } else { Scope::Misplaced }
+            } else {
+                let (line, line_start) = lines.line_of(range.start);
+                let alone = source[line_start..range.start].trim().is_empty();
+                let (end_line, _) = lines.line_of(range.end);
+                // Alone on its line, it covers the line below; after code, its own line.
+                Scope::Lines(if alone { line..end_line + 2 } else { line..line + 1 })
+            };
+            let used = vec![false; parsed.ids.len().max(1)];
+            Some(Directive { comment: range, scope, ids: parsed.ids, used })
+        })
+        .collect();
+
+    let mut kept = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let (line, _) = lines.line_of(finding.range.start);
+        let mut suppressed = false;
+        for directive in &mut directives {
+            let covers = match &directive.scope {
+                Scope::File => true,
+                Scope::Lines(range) => range.contains(&line),
+                Scope::Misplaced => false,
+            };
+            if !covers {
+                continue;
+            }
+            if directive.ids.is_empty() {
+                directive.used[0] = true;
+                suppressed = true;
+            } else if let Some(at) = directive.ids.iter().position(|id| **id == *finding.practice) {
+                directive.used[at] = true;
+                suppressed = true;
+            }
+        }
+        if !suppressed {
+            kept.push(finding);
+        }
+    }
+
+    for directive in directives {
+        let unused: Vec<&str> =
+            directive.ids.iter().zip(&directive.used).filter(|(_, used)| !**used).map(|(id, _)| id.as_str()).collect();
+        let message = match (&directive.scope, directive.ids.is_empty()) {
+            (Scope::Misplaced, _) => "praxis-ignore-file only works in a comment before the first code".to_owned(),
+            (_, true) if !directive.used[0] => "this praxis-ignore suppresses nothing; remove it".to_owned(),
+            (_, false) if !unused.is_empty() => {
+                let names = unused.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ");
+                format!("praxis-ignore for {names} suppresses nothing; remove it")
+            }
+            _ => continue,
+        };
+        kept.push(Finding {
+            practice: UNUSED_IGNORE.into(),
+            severity: Severity::Hint,
+            message,
+            range: directive.comment,
+            fix: None,
+        });
+    }
+    kept
+}
+
+/// Where the first code (any token outside a comment) starts; the end of the text if none.
+fn first_code_offset(doc: &Document) -> usize {
+    let grammar = crate::grammar::Grammar::get(doc.language());
+    let mut cursor = doc.tree().walk();
+    loop {
+        let node = cursor.node();
+        let comment = grammar.is_comment(node);
+        if !comment && node.child_count() == 0 && node.end_byte() > node.start_byte() {
+            return node.start_byte();
+        }
+        if !comment && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return doc.text().len();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_suppressions() {
+        let ids = |list: &[&str]| list.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+        assert_eq!(parse(" praxis-ignore"), Some(Parsed { file: false, ids: vec![] }));
+        assert_eq!(parse(" praxis-ignore: a, b-c -- legacy code"), Some(Parsed { file: false, ids: ids(&["a", "b-c"]) }));
+        assert_eq!(parse(" praxis-ignore -- why"), Some(Parsed { file: false, ids: vec![] }));
+        assert_eq!(parse(" praxis-ignore-file: no-print "), Some(Parsed { file: true, ids: ids(&["no-print"]) }));
+        assert_eq!(parse(" praxis-ignored"), None);
+        assert_eq!(parse(" not-praxis-ignore"), None);
+        assert_eq!(parse(" nothing here"), None);
+    }
+}

@@ -1,0 +1,3 @@
+module example.com/demo/gateway
+
+go 1.22

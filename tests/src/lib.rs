@@ -1,0 +1,1 @@
+//! Shared helpers for the end-to-end tests live in the test files themselves.
