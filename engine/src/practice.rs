@@ -251,8 +251,10 @@ fn describe_serde_error(message: &str, path: &str, spans: &SpanMap) -> (String, 
         return (format!("unknown field `{field}`{expected}"), spans.key(path));
     }
     if let Some(caps) = MISSING_FIELD.captures(message) {
-        let place = if path.is_empty() { "the practice".to_owned() } else { format!("`{path}`") };
-        return (format!("missing field `{}` in {place}", &caps[1]), spans.value(path));
+        if path.is_empty() {
+            return (format!("missing field `{}`", &caps[1]), Position::START);
+        }
+        return (format!("missing field `{}` in `{path}`", &caps[1]), spans.value(path));
     }
     let place = if path.is_empty() { String::new() } else { format!("{path}: ") };
     (format!("{place}{message}"), spans.value(path))

@@ -31,6 +31,8 @@ impl Position {
 pub(crate) struct Span {
     pub key: Option<Position>,
     pub value: Position,
+    /// A list or a map: mistakes in it as a whole are shown at its key.
+    pub container: bool,
 }
 
 /// The positions of every value, by its path (`rule.all[1].pattern`).
@@ -40,9 +42,13 @@ pub(crate) struct SpanMap {
 }
 
 impl SpanMap {
-    /// The position of the value at `path`, or of its nearest ancestor that has one.
+    /// The position of the value at `path`, or of its nearest ancestor that has one. A list
+    /// or map that is a key's value is shown at its key.
     pub fn value(&self, path: &str) -> Position {
-        self.lookup(path).map_or(Position::START, |span| span.value)
+        self.lookup(path).map_or(Position::START, |span| match span.key {
+            Some(key) if span.container => key,
+            _ => span.value,
+        })
     }
 
     /// The position of the key that introduced `path`, else of its value.
@@ -152,8 +158,13 @@ impl Builder {
                     if map.contains_key(&key) {
                         self.fail(position, format!("duplicate key `{key}`"));
                     }
-                    if let Some(Frame::Mapping { pending_key, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Mapping { path, pending_key, .. }) = self.stack.last_mut() {
                         *pending_key = Some((key, position));
+                        // A block map's start mark sits after its first key; the key is where
+                        // the map really starts.
+                        if let Some(span) = self.spans.spans.get_mut(path.as_str()) {
+                            span.value = span.value.min(position);
+                        }
                     }
                 }
             },
@@ -180,7 +191,7 @@ impl MarkedEventReceiver for Builder {
                 };
                 if !self.is_reading_key() {
                     let (path, key) = self.next_path();
-                    self.spans.spans.insert(path, Span { key, value: position });
+                    self.spans.spans.insert(path, Span { key, value: position, container: false });
                 }
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
@@ -191,7 +202,7 @@ impl MarkedEventReceiver for Builder {
                 let value = self.anchors.get(&anchor).cloned().unwrap_or(Value::Null);
                 if !self.is_reading_key() {
                     let (path, key) = self.next_path();
-                    self.spans.spans.insert(path, Span { key, value: position });
+                    self.spans.spans.insert(path, Span { key, value: position, container: false });
                 }
                 self.push_value(value, position);
             }
@@ -200,7 +211,7 @@ impl MarkedEventReceiver for Builder {
                     self.fail(position, "a key must be a plain value, not a list or a map".into());
                 }
                 let (path, key) = self.next_path();
-                self.spans.spans.insert(path.clone(), Span { key, value: position });
+                self.spans.spans.insert(path.clone(), Span { key, value: position, container: true });
                 self.stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Sequence { path, items: Vec::new(), anchor }
                 } else {
@@ -241,6 +252,7 @@ mod tests {
         assert_eq!(spans.value("rule.all[0].pattern"), Position { line: 4, column: 16 });
         assert_eq!(spans.key("rule.all[1].kind"), Position { line: 5, column: 7 });
         assert_eq!(spans.value("rule.all[1]"), Position { line: 5, column: 7 });
+        assert_eq!(spans.value("rule"), Position { line: 2, column: 1 });
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(spans.value("rule.all[0].pattern.selector"), Position { line: 4, column: 16 });
     }

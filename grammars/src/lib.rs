@@ -96,6 +96,10 @@ macro_rules! language {
 /// with one argument reads as a type conversion), so patterns are tried in a function body first.
 const GO_CONTEXTS: [(&str, &str); 2] = [("func _() {\n", "\n}"), ("", "")];
 
+/// At the top level of a C file `f(x);` declares a function, so statements are tried in a body
+/// first.
+const C_CONTEXTS: [(&str, &str); 2] = [("void _() {\n", ";\n}"), ("", "")];
+
 /// Every supported language. Order matters only for display.
 pub static LANGUAGES: [Language; 20] = [
     language!("typescript", aliases: ["ts"], ext: ["ts", "mts", "cts"], files: [],
@@ -118,21 +122,21 @@ pub static LANGUAGES: [Language; 20] = [
         grammar: tree_sitter_go::LANGUAGE),
     language!("java", aliases: [], ext: ["java"], files: [], ids: ["java"],
         comments: C_LIKE, metavar: '$',
-        contexts: [("", ""), ("class _ {\n", "\n}"), ("class _ { void _() {\n", "\n} }")],
+        contexts: [("", ""), ("class Praxis {\n", "\n}"), ("class Praxis { void praxis() {\n", ";\n} }")],
         grammar: tree_sitter_java::LANGUAGE),
     language!("kotlin", aliases: ["kt"], ext: ["kt", "kts"], files: [], ids: ["kotlin"],
-        comments: C_LIKE, metavar: 'µ', contexts: [("", "")],
+        comments: C_LIKE, metavar: 'µ', contexts: [("", ""), ("fun _() {\n", "\n}")],
         grammar: tree_sitter_kotlin_ng::LANGUAGE),
     language!("c", aliases: [], ext: ["c", "h"], files: [], ids: ["c"],
-        comments: C_LIKE, metavar: 'µ', contexts: [("", ""), ("void _() {\n", "\n}")],
+        comments: C_LIKE, metavar: 'µ', contexts: C_CONTEXTS,
         grammar: tree_sitter_c::LANGUAGE),
     language!("cpp", aliases: ["c++", "cc", "cxx"],
         ext: ["cpp", "cc", "cxx", "c++", "hpp", "hh", "hxx", "h++", "ipp"], files: [],
         ids: ["cpp"], comments: C_LIKE, metavar: 'µ',
-        contexts: [("", ""), ("void _() {\n", "\n}")], grammar: tree_sitter_cpp::LANGUAGE),
+        contexts: C_CONTEXTS, grammar: tree_sitter_cpp::LANGUAGE),
     language!("c-sharp", aliases: ["csharp", "cs", "c#"], ext: ["cs"], files: [],
         ids: ["csharp"], comments: C_LIKE, metavar: 'µ',
-        contexts: [("", ""), ("class _ { void _() {\n", "\n} }")],
+        contexts: [("", ""), ("class Praxis { void Praxis() {\n", ";\n} }")],
         grammar: tree_sitter_c_sharp::LANGUAGE),
     language!("ruby", aliases: ["rb"], ext: ["rb", "rake", "gemspec", "ru"],
         files: ["Rakefile", "Gemfile"], ids: ["ruby"],
@@ -140,7 +144,7 @@ pub static LANGUAGES: [Language; 20] = [
         metavar: 'µ', contexts: [("", "")], grammar: tree_sitter_ruby::LANGUAGE),
     language!("php", aliases: [], ext: ["php", "phtml"], files: [], ids: ["php"],
         comments: CommentSyntax { line: Some("//"), block: Some(("/*", "*/")) },
-        metavar: 'µ', contexts: [("<?php\n", ""), ("", "")],
+        metavar: 'µ', contexts: [("<?php\n", ";"), ("<?php\n", "")],
         grammar: tree_sitter_php::LANGUAGE_PHP),
     language!("swift", aliases: [], ext: ["swift"], files: [], ids: ["swift"],
         comments: C_LIKE, metavar: 'µ', contexts: [("", "")],

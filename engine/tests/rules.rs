@@ -1,0 +1,231 @@
+//! Every rule operator, data-driven: a practice body, a language, and code with the expected
+//! findings marked `«like this»`.
+
+mod support;
+
+use support::{check, run};
+
+#[test]
+fn pattern_with_metavariables() {
+    check("javascript", "rule: {pattern: console.log($$$ARGS)}", r#"
+«console.log("user", id)»;
+logger.info("user", id);
+«console.log()»;
+console.error(x);
+"#);
+    check("typescript", "rule: {pattern: foo($A)}", "«foo(1)»; foo(); foo(1, 2); «foo(bar(2))»;");
+    check("python", "rule: {pattern: print($$$)}", "«print()»\n«print(1, 2)»\nlog(1)\n");
+}
+
+#[test]
+fn metavariable_used_twice_binds_equal_code() {
+    let body = "rule: {pattern: $X == $X}";
+    check("javascript", body, "«a == a»; a == b; «x.y == x . y»; «f(1) == f( 1 )»;");
+    check("python", body, "«a == a»\na == b\n");
+}
+
+#[test]
+fn wildcards_do_not_bind() {
+    check("javascript", "rule: {pattern: $_ == $_}", "«a == b»; «a == a»;");
+    check("javascript", "rule: {pattern: $_A + $_A}", "«a + b»;");
+}
+
+#[test]
+fn multi_metavariables_take_lists() {
+    check("javascript", "rule: {pattern: 'f($A, $$$REST)'}", "f(); f(1); «f(1, 2)»; «f(1, 2, 3)»;");
+    // The pattern's comma must be there: `f($$$, last)` needs at least two arguments.
+    check("javascript", "rule: {pattern: 'f($$$, last)'}", "f(last); «f(a, b, last)»; f(last, a);");
+    let findings = run("javascript", "rule: {pattern: 'f($$$ARGS)'}\nmessage: 'args: $$$ARGS'", "f(a, b + 1);");
+    assert_eq!(findings[0].message, "args: a, b + 1");
+}
+
+#[test]
+fn unnamed_tokens_in_code_may_be_skipped_but_pattern_tokens_must_match() {
+    check("javascript", "rule: {pattern: 'a + b'}", "«a + b»; a - b;");
+    check("typescript", "rule: {pattern: 'function $F() { $$$ }'}", "«function f() {}» «async function g() { x() }»");
+}
+
+#[test]
+fn go_call_patterns_match_calls() {
+    // ast-grep's trap: alone, `fmt.Println($$$A)` parses as a type conversion.
+    check("go", "rule: {pattern: fmt.Println($$$A)}", r#"package main
+func main() {
+	«fmt.Println("a", 1)»
+	«fmt.Println(x)»
+	fmt.Printf("%d", 1)
+	v := «fmt.Println()»
+}
+"#);
+}
+
+#[test]
+fn go_blank_assignment_does_not_match_tuple_assignment() {
+    check("go", "rule: {pattern: _ = $F($$$)}", r#"package main
+func main() {
+	«_ = f()»
+	«_ = g(1, 2)»
+	_, err = f()
+	x = f()
+}
+"#);
+}
+
+#[test]
+fn statement_patterns_parse_in_a_body() {
+    check("rust", "rule: {pattern: $X.unwrap()}", "fn main() { let a = «b.unwrap()»; «c().unwrap()»; b.expect(\"x\"); }");
+    check("java", "rule: {pattern: System.out.println($$$A)}", "class A { void m() { «System.out.println(1)»; System.err.println(2); } }");
+    check("c", "rule: {pattern: 'strcpy($A, $B)'}", "void f() { «strcpy(a, b)»; strncpy(a, b, 1); }");
+}
+
+#[test]
+fn pattern_with_context_and_selector() {
+    check(
+        "javascript",
+        "rule:\n  pattern:\n    context: 'class A { $F = $V }'\n    selector: field_definition",
+        "class B { «x = 1»; y() {} «z = 2» }",
+    );
+}
+
+#[test]
+fn kind_and_error_kind() {
+    check("python", "rule: {kind: lambda}", "f = «lambda x: x»\ng = 1\n");
+    check("javascript", "rule: {kind: ERROR}", "let x «= )»;\n");
+}
+
+#[test]
+fn regex_searches_node_text() {
+    check("python", "rule: {kind: comment, regex: TODO}", "x = 1  «# TODO: fix»\n# done\n");
+    check("rust", "rule: {kind: line_comment, regex: '^// (FIXME|XXX)'}", "«// FIXME a»\n// note FIXME\nfn a() {}\n");
+}
+
+#[test]
+fn query_with_match_capture_and_whole_pattern() {
+    check(
+        "c",
+        "rule:\n  query: '((call_expression function: (identifier) @f) @match (#any-of? @f \"strcpy\" \"sprintf\"))'\nmessage: 'use a bounded $F'",
+        "void g() { «strcpy(a, b)»; strncpy(a, b, 1); «sprintf(s, \"%d\", 1)»; }",
+    );
+    let findings = run(
+        "c",
+        "rule:\n  query: '((call_expression function: (identifier) @f) @match (#eq? @f \"strcpy\"))'\nmessage: 'use a bounded $F'",
+        "void g() { strcpy(a, b); }",
+    );
+    assert_eq!(findings[0].message, "use a bounded strcpy");
+    check("python", "rule: {query: '(call function: (identifier) @name (#eq? @name \"eval\"))'}", "«eval(x)»\nexec(y)\n");
+}
+
+#[test]
+fn inside_with_stop_by() {
+    let neighbor = "rule: {kind: return_statement, inside: {kind: statement_block}}";
+    check("javascript", neighbor, "function f() { «return 1;» }");
+    let deep = "rule:\n  pattern: await $X\n  inside: {kind: for_statement, stopBy: end}";
+    check("javascript", deep, "async function f() { for (;;) { if (a) { «await g()»; } } await h(); }");
+    let stop_at_function = "rule:\n  pattern: await $X\n  inside:\n    kind: for_statement\n    stopBy: {kind: arrow_function}";
+    check("javascript", stop_at_function, "for (;;) { «await a()»; xs.map(async () => await b()); }");
+    let neighbor_only = "rule:\n  pattern: await $X\n  inside: {kind: for_statement}";
+    check("javascript", neighbor_only, "for (;;) { await a(); }");
+}
+
+#[test]
+fn inside_with_field() {
+    let body = "rule:\n  kind: identifier\n  inside: {kind: call_expression, field: function}";
+    check("javascript", body, "«f»(a); «g»(b);");
+}
+
+#[test]
+fn has_with_stop_by_and_field() {
+    check("python", "rule:\n  kind: function_definition\n  has: {kind: parameters}", "«def f(): pass»\nlambda: 1\n");
+    let deep = "rule:\n  kind: function_definition\n  has: {pattern: yield $X, stopBy: end}";
+    check("python", deep, "«def f():\n    if a:\n        yield 1»\ndef g():\n    return 1\n");
+    let field = "rule:\n  kind: call\n  has: {field: function, regex: '^eval$'}";
+    check("python", field, "«eval(x)»\nf(eval)\n");
+}
+
+#[test]
+fn follows_and_precedes() {
+    // Siblings are statements, so the pattern is one (`;` included).
+    let follows = "rule:\n  pattern: $X.close();\n  follows: {pattern: $X.open();, stopBy: end}";
+    check("javascript", follows, "f.open();\ng();\n«f.close();»\nh.close();\n");
+    let precedes = "rule:\n  kind: expression_statement\n  precedes: {pattern: 'return $A;'}";
+    check("javascript", precedes, "function f() { a(); «b();» return 1; }");
+}
+
+#[test]
+fn composite_all_any_not() {
+    let body = "rule:\n  all:\n    - pattern: $F($$$)\n    - not: {pattern: safe($$$)}\n    - any:\n        - pattern: eval($$$)\n        - pattern: exec($$$)";
+    check("python", body, "«eval(x)»\n«exec(y)»\nsafe(z)\nprint(1)\n");
+}
+
+#[test]
+fn utils_and_matches() {
+    let body = "utils:\n  is-log: {any: [{pattern: console.log($$$)}, {pattern: console.debug($$$)}]}\n  in-loop: {inside: {kind: for_statement, stopBy: end}}\nrule:\n  all:\n    - matches: is-log\n    - matches: in-loop";
+    check("javascript", body, "console.log(1); for (;;) { «console.debug(2)»; }");
+}
+
+#[test]
+fn nth_child_forms() {
+    check("python", "rule: {kind: identifier, inside: {kind: argument_list}, nthChild: 2}", "f(a, «b», c)\n");
+    check("python", "rule: {kind: identifier, inside: {kind: argument_list}, nthChild: 2n+1}", "f(«a», b, «c», d)\n");
+    let reverse = "rule:\n  kind: identifier\n  inside: {kind: argument_list}\n  nthChild: {position: 1, reverse: true}";
+    check("python", reverse, "f(a, b, «c»)\n");
+    let of_rule = "rule:\n  kind: identifier\n  inside: {kind: argument_list}\n  nthChild: {position: 2, ofRule: {kind: identifier}}";
+    check("python", of_rule, "f(1, a, 2, «b»)\n");
+}
+
+#[test]
+fn constraints_filter_bindings() {
+    let body = "rule: {pattern: $OBJ.$METHOD($$$)}\nconstraints:\n  METHOD: {regex: '^(log|debug)$'}";
+    check("javascript", body, "«console.log(1)»; console.error(2); «x.debug()»;");
+}
+
+#[test]
+fn messages_interpolate_metavariables() {
+    let findings = run("python", "rule: {pattern: $X == None}\nmessage: 'compare $X with `is None`'", "if user.id == None: pass\n");
+    assert_eq!(findings[0].message, "compare user.id with `is None`");
+    let findings = run("python", "rule: {pattern: print($A)}\nname: No print", "print(1)\n");
+    assert_eq!(findings[0].message, "No print", "the message defaults to the name");
+}
+
+#[test]
+fn fixes_fill_templates_and_keep_indentation() {
+    let findings = run("javascript", "rule: {pattern: console.log($$$ARGS)}\nfix: logger.info($$$ARGS)", "console.log(\"user\", id);");
+    let fix = findings[0].fix.as_ref().unwrap();
+    assert_eq!((fix.range.clone(), fix.replacement.as_str()), (0..23, "logger.info(\"user\", id)"));
+    let findings = run("python", "rule: {pattern: print($A)}\nfix: |\n  if DEBUG:\n      log($A)", "def f():\n    print(x)\n");
+    assert_eq!(findings[0].fix.as_ref().unwrap().replacement, "if DEBUG:\n        log(x)");
+}
+
+#[test]
+fn broken_code_is_matched_around_errors() {
+    check("javascript", "rule: {pattern: console.log($$$)}", "if (a {\n  b();\n}\n«console.log(1)»;\n");
+    check("python", "rule: {pattern: print($A)}", "def broken(:\n    pass\n«print(1)»\n");
+}
+
+#[test]
+fn every_language_matches_a_pattern() {
+    let cases = [
+        ("typescript", "rule: {pattern: 'foo($A)'}", "let x: number = «foo(1)»;"),
+        ("tsx", "rule: {pattern: 'foo($A)'}", "const a = <div>{«foo(1)»}</div>;"),
+        ("javascript", "rule: {pattern: 'foo($A)'}", "«foo(1)»;"),
+        ("python", "rule: {pattern: 'foo($A)'}", "«foo(1)»\n"),
+        ("rust", "rule: {pattern: 'foo($A)'}", "fn main() { «foo(1)»; }"),
+        ("go", "rule: {pattern: 'foo($A)'}", "package m\nfunc main() { «foo(1)» }\n"),
+        ("java", "rule: {pattern: 'foo($A)'}", "class A { void m() { «foo(1)»; } }"),
+        ("kotlin", "rule: {pattern: 'foo($A)'}", "fun main() { «foo(1)» }\n"),
+        ("c", "rule: {pattern: 'foo($A)'}", "int main() { return «foo(1)»; }"),
+        ("cpp", "rule: {pattern: 'foo($A)'}", "int main() { return «foo(1)»; }"),
+        ("c-sharp", "rule: {pattern: 'Foo($A)'}", "class A { void M() { «Foo(1)»; } }"),
+        ("ruby", "rule: {pattern: 'foo($A)'}", "«foo(1)»\n"),
+        ("php", "rule: {pattern: 'foo($A)'}", "<?php\n«foo(1)»;\n"),
+        ("swift", "rule: {pattern: 'foo($A)'}", "let x = «foo(1)»\n"),
+        ("scala", "rule: {pattern: 'foo($A)'}", "object A { val x = «foo(1)» }"),
+        ("bash", "rule: {pattern: 'echo $A'}", "«echo hi»\nls\n"),
+        ("html", "rule: {kind: element, has: {kind: start_tag, has: {kind: tag_name, regex: '^b$'}}}", "<p>«<b>x</b>»</p>"),
+        ("css", "rule: {pattern: 'color: $C'}", "a { «color: red;» margin: 0; }"),
+        ("json", "rule: {kind: pair, has: {field: key, regex: password}}", "{«\"password\": \"x\"», \"user\": \"y\"}"),
+        ("yaml", "rule: {kind: block_mapping_pair, has: {field: key, regex: '^password$'}}", "user: a\n«password: b»\n"),
+    ];
+    for (language, body, annotated) in cases {
+        check(language, body, annotated);
+    }
+}

@@ -1,0 +1,92 @@
+//! Suppression comments in every language's comment syntax, and unused ones reported.
+
+mod support;
+
+use support::{annotations, check, run};
+
+/// For each language: a practice flagging `foo(...)` calls (or the language's equivalent), and
+/// code with one suppressed finding per comment style and one that stays.
+#[test]
+fn every_language_comment_syntax_suppresses() {
+    let cases = [
+        ("typescript", "// praxis-ignore", "foo(1); // praxis-ignore: t", "«foo(3)»;"),
+        ("tsx", "// praxis-ignore", "foo(1); /* praxis-ignore */", "«foo(3)»;"),
+        ("javascript", "/* praxis-ignore: t */", "foo(1); // praxis-ignore: t -- legacy", "«foo(3)»;"),
+        ("python", "# praxis-ignore", "foo(1)  # praxis-ignore: t", "«foo(3)»"),
+        ("rust", "// praxis-ignore: t", "foo(1); /* praxis-ignore */", "«foo(3)»;"),
+        ("go", "// praxis-ignore", "foo(1) // praxis-ignore: t", "«foo(3)»"),
+        ("java", "// praxis-ignore", "foo(1); /* praxis-ignore: t */", "«foo(3)»;"),
+        ("kotlin", "// praxis-ignore", "foo(1) // praxis-ignore: t", "«foo(3)»"),
+        ("c", "/* praxis-ignore */", "foo(1); // praxis-ignore: t", "«foo(3)»;"),
+        ("cpp", "// praxis-ignore", "foo(1); // praxis-ignore: t", "«foo(3)»;"),
+        ("c-sharp", "// praxis-ignore", "Foo(1); // praxis-ignore: t", "«Foo(3)»;"),
+        ("ruby", "# praxis-ignore", "foo(1) # praxis-ignore: t", "«foo(3)»"),
+        ("php", "# praxis-ignore", "foo(1); // praxis-ignore: t", "«foo(3)»;"),
+        ("swift", "// praxis-ignore", "foo(1) // praxis-ignore: t", "«foo(3)»"),
+        ("scala", "// praxis-ignore", "foo(1) // praxis-ignore: t", "«foo(3)»"),
+        ("bash", "# praxis-ignore", "foo 1 # praxis-ignore: t", "«foo 3»"),
+    ];
+    for (language, above, trailing, kept) in cases {
+        let (open, close) = match language {
+            "go" => ("package m\nfunc main() {\n", "\n}\n"),
+            "java" => ("class A { void m() {\n", "\n} }\n"),
+            "c-sharp" => ("class A { void M() {\n", "\n} }\n"),
+            "kotlin" | "swift" => ("fun main() {\n", "\n}\n"),
+            "scala" => ("object A {\n", "\n}\n"),
+            "c" | "cpp" => ("void m() {\n", "\n}\n"),
+            "rust" => ("fn main() {\n", "\n}\n"),
+            "php" => ("<?php\n", "\n"),
+            _ => ("", "\n"),
+        };
+        let (open, close) = if language == "swift" { ("", "\n") } else { (open, close) };
+        let call = if language == "c-sharp" { "Foo" } else { "foo" };
+        let terminator = if matches!(language, "typescript" | "tsx" | "javascript" | "rust" | "java" | "c" | "cpp" | "c-sharp" | "php") { ";" } else { "" };
+        let suppressed_below = if language == "bash" { "foo 2".to_owned() } else { format!("{call}(2){terminator}") };
+        let code = format!("{open}{above}\n{suppressed_below}\n{trailing}\n{kept}{close}");
+        let rule = if language == "bash" {
+            "rule: {kind: command, has: {field: name, regex: '^foo$'}}".to_owned()
+        } else if language == "kotlin" || language == "swift" || language == "scala" || language == "ruby" {
+            format!("rule: {{kind: call_expression, regex: '^{call}'}}")
+        } else {
+            format!("rule: {{pattern: '{call}($A)'}}")
+        };
+        let rule = if language == "ruby" { "rule: {kind: call, regex: '^foo'}".to_owned() } else { rule };
+        check(language, &rule, &code);
+        let hints: Vec<_> = run(language, &rule, &annotations(&code).0).into_iter().filter(|f| &*f.practice == "unused-ignore").collect();
+        assert!(hints.is_empty(), "{language}: unexpected unused-ignore {hints:?}");
+    }
+}
+
+#[test]
+fn html_and_css_block_comments_suppress() {
+    check("html", "rule: {kind: element, has: {kind: start_tag, has: {kind: tag_name, regex: '^b$'}}}", "<!-- praxis-ignore -->\n<b>x</b>\n«<b>y</b>»\n");
+    check("css", "rule: {kind: declaration, regex: '!important'}", "a {\n  /* praxis-ignore */\n  color: red !important;\n  «margin: 0 !important;»\n}\n");
+    check("yaml", "rule: {kind: block_mapping_pair, has: {field: key, regex: '^password$'}}", "a:\n  # praxis-ignore\n  password: x\nb:\n  «password: y»\n");
+}
+
+#[test]
+fn only_named_practices_are_suppressed() {
+    check("python", "rule: {pattern: foo($A)}", "«foo(1)»  # praxis-ignore: other-practice\n");
+}
+
+#[test]
+fn file_suppression_must_come_before_code() {
+    check("python", "rule: {pattern: foo($A)}", "#!/usr/bin/env python\n# praxis-ignore-file: t\nimport x\nfoo(1)\nfoo(2)\n");
+    let findings = check("python", "rule: {pattern: foo($A)}", "import x\n# praxis-ignore-file: t\n«foo(1)»\n");
+    assert!(findings.iter().any(|f| &*f.practice == "unused-ignore" && f.message.contains("before the first code")));
+}
+
+#[test]
+fn unused_suppressions_are_hints() {
+    let findings = run("python", "rule: {pattern: foo($A)}", "# praxis-ignore\nbar(1)\nfoo(1)  # praxis-ignore: t, nothing-here\n");
+    let hints: Vec<_> = findings.iter().filter(|f| &*f.practice == "unused-ignore").collect();
+    assert_eq!(hints.len(), 2, "{findings:?}");
+    assert_eq!(hints[0].severity, praxis_engine::Severity::Hint);
+    assert_eq!(hints[0].range, 0..15);
+    assert!(hints[1].message.contains("`nothing-here`") && !hints[1].message.contains("`t`"), "{}", hints[1].message);
+}
+
+#[test]
+fn suppression_text_in_strings_is_not_a_suppression() {
+    check("python", "rule: {pattern: foo($A)}", "«foo(\"praxis-ignore\")»\n");
+}
