@@ -78,6 +78,9 @@ impl Practice {
         if !value.is_object() {
             return Err(vec![error(Position::START, None, "a practice is a map with id, name, languages and rule".into())]);
         }
+        if let Some((path, message)) = misplaced_list(&value) {
+            return Err(vec![error(spans.value(&path), id, format!("{path}: {message}"))]);
+        }
         let doc: PracticeDoc = serde_path_to_error::deserialize(&value).map_err(|err| {
             let path = segments(err.path());
             let inner = err.into_inner().to_string();
@@ -223,6 +226,55 @@ fn build_globs(patterns: &[String], key: &str, error: &mut impl FnMut(&str, bool
         }
     }
     builder.build().ok()
+}
+
+/// Finds a list where a rule or an example must be a map. serde would read a list into a struct
+/// field by field, turning `rule: [kind, call]` into a pattern `kind`.
+fn misplaced_list(doc: &serde_json::Value) -> Option<(String, String)> {
+    use serde_json::Value;
+    fn rule(value: &Value, path: String) -> Option<(String, String)> {
+        let map = match value {
+            Value::Object(map) => map,
+            Value::Array(_) => return Some((path, "a rule is a map, not a list".into())),
+            _ => return None,
+        };
+        let nested = ["inside", "has", "follows", "precedes", "not", "stopBy"]
+            .into_iter()
+            .filter_map(|key| map.get(key).map(|value| (value, join_key(&path, key))));
+        let of_rule = map
+            .get("nthChild")
+            .and_then(|nth| nth.get("ofRule"))
+            .map(|value| (value, join_key(&path, "nthChild.ofRule")));
+        let listed = ["all", "any"].into_iter().flat_map(|key| {
+            let list = join_key(&path, key);
+            map.get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(move |(i, item)| (item, join_index(&list, i)))
+        });
+        nested.chain(of_rule).chain(listed).find_map(|(value, path)| rule(value, path))
+    }
+    if let Some(found) = doc.get("rule").and_then(|value| rule(value, "rule".into())) {
+        return Some(found);
+    }
+    for table in ["utils", "constraints"] {
+        if let Some(Value::Object(entries)) = doc.get(table) {
+            if let Some(found) = entries.iter().find_map(|(name, value)| rule(value, join_key(table, name))) {
+                return Some(found);
+            }
+        }
+    }
+    for kind in ["bad", "good"] {
+        if let Some(Value::Array(items)) = doc.get("examples").and_then(|examples| examples.get(kind)) {
+            let list = join_key("examples", kind);
+            if let Some(index) = items.iter().position(|item| !item.is_object()) {
+                return Some((join_index(&list, index), "an example is a map with `code` (and `language`)".into()));
+            }
+        }
+    }
+    None
 }
 
 /// serde_path_to_error's path in the form [`SpanMap`] uses.

@@ -38,7 +38,7 @@ fn mistakes_are_located() {
         (format!("{HEAD}rule: {{query: '(call'}}\n"), "invalid query"),
         (format!("{HEAD}rule: {{kind: call, nthChild: 0}}\n"), "`0` is not a position"),
         ("id: Bad_Id\nname: n\nlanguages: [python]\nrule: {kind: call}\n".to_owned(), "1:5: id `Bad_Id` must be kebab-case"),
-        ("id: p\nname: n\nlanguages: [python]\nrule: [kind, call]\n".to_owned(), "4:7: rule: invalid type: sequence, expected struct RuleConfig"),
+        ("id: p\nname: n\nlanguages: [python]\nrule: [kind, call]\n".to_owned(), "4:1: rule: a rule is a map, not a list"),
         ("id: p\nname: n\nlanguages: [python\n".to_owned(), "4:1: "),
         (format!("{HEAD}rule: {{kind: call}}\nexamples:\n  bad:\n    - code: x\n      language: rust\n"), "8:17: `rust` is not one of this practice's languages"),
         (format!("{HEAD}rule: {{kind: call}}\nfiles: ['src/[']\n"), "5:9: invalid glob"),
