@@ -1,1 +1,33 @@
-fn main() {}
+//! `praxis`: the command line (`check`, `test`, `languages`, `explain`, `init`) and, in time, the
+//! language server. Logging goes to stderr only: stdout belongs to reports and, for `praxis lsp`,
+//! to the protocol.
+
+mod cli;
+mod files;
+mod practices;
+mod project;
+mod report;
+mod starter;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    init_logging();
+    match cli::run(args) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            report::error_line(&format!("{err:#}"));
+            cli::Exit::Usage.into()
+        }
+    }
+}
+
+/// `PRAXIS_LOG=debug` (any `tracing` filter) turns on logs, written to stderr.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PRAXIS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,147 @@
+//! `praxis check`: every file under the given paths, checked in parallel, one report.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use praxis_engine::{Document, LineIndex, PracticeSet};
+
+use super::{CheckArgs, Exit};
+use crate::files::{self, SourceFile};
+use crate::practices;
+use crate::report::{self, CheckReport, Located};
+
+pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
+    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let loaded = practices::load(&args.practices, &start)?;
+    for error in &loaded.errors {
+        report::error_line(&error.to_string());
+    }
+    for warning in &loaded.warnings {
+        report::warning_line(warning);
+    }
+    let root = loaded.root()?;
+    let paths = if args.paths.is_empty() {
+        match &loaded.project {
+            Some(project) => vec![files::relative_or_absolute(&project.root)],
+            None => vec![PathBuf::from(".")],
+        }
+    } else {
+        args.paths.clone()
+    };
+
+    let (sources, problems) = files::collect(&paths, |language| loaded.set.checks(language));
+    for problem in &problems {
+        report::warning_line(problem);
+    }
+    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+    let cwd = std::env::current_dir()?;
+    let outcome = check_files(&sources, &loaded.set, &root, &cwd, jobs);
+    for skip in &outcome.skipped {
+        report::warning_line(skip);
+    }
+    for failure in &outcome.failures {
+        report::error_line(failure);
+    }
+
+    let mut findings = outcome.findings;
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let report = CheckReport { findings: &findings, errors: &loaded.errors, files: outcome.checked, practices: &loaded.set };
+    let mut stdout = std::io::stdout().lock();
+    report::write(args.format, &report, &mut stdout)?;
+    stdout.flush()?;
+
+    if !loaded.errors.is_empty() || !outcome.failures.is_empty() {
+        return Ok(Exit::Usage);
+    }
+    let failing = args.fail_on.threshold().is_some_and(|threshold| findings.iter().any(|f| f.severity >= threshold));
+    Ok(if failing { Exit::Findings } else { Exit::Clean })
+}
+
+#[derive(Default)]
+struct Outcome {
+    findings: Vec<Located>,
+    /// Files read and checked.
+    checked: usize,
+    skipped: Vec<String>,
+    /// Practices that failed on a file (they panicked); the others still ran.
+    failures: Vec<String>,
+}
+
+/// Checks `sources` on `jobs` threads; each takes the next unchecked file.
+fn check_files(sources: &[SourceFile], set: &PracticeSet, root: &std::path::Path, cwd: &std::path::Path, jobs: usize) -> Outcome {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let finished = AtomicBool::new(false);
+    let results = Mutex::new(Outcome::default());
+    std::thread::scope(|scope| {
+        scope.spawn(|| progress(&done, sources.len(), &finished));
+        let workers: Vec<_> = (0..jobs.min(sources.len()).max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut local = Outcome::default();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(source) = sources.get(index) else { break };
+                        check_one(source, set, root, cwd, &mut local);
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let mut results = results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    results.findings.append(&mut local.findings);
+                    results.checked += local.checked;
+                    results.skipped.append(&mut local.skipped);
+                    results.failures.append(&mut local.failures);
+                })
+            })
+            .collect();
+        for worker in workers {
+            let _ = worker.join();
+        }
+        finished.store(true, Ordering::Relaxed);
+    });
+    let mut outcome = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    outcome.skipped.sort();
+    outcome
+}
+
+fn check_one(source: &SourceFile, set: &PracticeSet, root: &std::path::Path, cwd: &std::path::Path, out: &mut Outcome) {
+    let shown = files::relative(&source.path, cwd);
+    let text = match files::read(&source.path) {
+        Ok(text) => text,
+        Err(reason) => {
+            out.skipped.push(format!("{shown}: {reason}"));
+            return;
+        }
+    };
+    let glob_path = files::relative(&source.path, root);
+    let doc = Document::new(source.language, text);
+    let report = set.check(&doc, Some(&glob_path));
+    out.checked += 1;
+    let lines = LineIndex::new(doc.text());
+    out.findings.extend(report.findings.into_iter().map(|finding| Located::new(&shown, doc.text(), &lines, finding)));
+    out.failures.extend(report.failures.into_iter().map(|failure| {
+        format!("{shown}: practice `{}` failed and was skipped: {}", failure.practice, failure.message)
+    }));
+}
+
+/// After a second on a terminal, shows how many files are done on stderr.
+#[allow(clippy::print_stderr)]
+fn progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    let started = Instant::now();
+    let mut shown = false;
+    while !finished.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        if started.elapsed() >= Duration::from_secs(1) {
+            eprint!("\rchecking {}/{total} files", done.load(Ordering::Relaxed));
+            shown = true;
+        }
+    }
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+}

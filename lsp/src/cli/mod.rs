@@ -1,0 +1,127 @@
+//! Command-line arguments and the dispatch to each command.
+
+mod check;
+mod explain;
+mod init;
+mod languages;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use praxis_engine::Severity;
+
+#[derive(Debug, Parser)]
+#[command(name = "praxis", version, about = "Your team's coding practices, checked in every editor and in CI")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check files against the project's practices.
+    Check(CheckArgs),
+    /// Run every practice's good and bad examples.
+    Test(PracticeArgs),
+    /// List the supported languages, their file extensions and LSP languageIds.
+    Languages,
+    /// Show a practice's description and examples.
+    Explain {
+        /// The practice id.
+        id: String,
+        #[command(flatten)]
+        practices: PracticeArgs,
+    },
+    /// Create .praxis/ with a config and a starter set of practices.
+    Init {
+        /// Where to create it (default: the current directory).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PracticeArgs {
+    /// A folder of practice files; replaces the project's configured folders. Repeatable.
+    #[arg(long = "practices", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or folders to check (default: the project root, else the current directory).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub practices: PracticeArgs,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// How many files to check at once (default: all cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Hint,
+    Never,
+}
+
+impl FailOn {
+    /// The lowest failing severity, if any fails.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Hint => Some(Severity::Hint),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Exit codes, as DESIGN.md fixes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing at or above `--fail-on`, all examples pass.
+    Clean,
+    /// Findings at or above `--fail-on`, or failing examples.
+    Findings,
+    /// Usage, configuration or practice errors.
+    Usage,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(match exit {
+            Exit::Clean => 0,
+            Exit::Findings => 1,
+            Exit::Usage => 2,
+        })
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<Exit> {
+    match args.command {
+        Command::Check(check) => check::run(check),
+        Command::Test(practices) => test::run(&practices),
+        Command::Languages => languages::run(),
+        Command::Explain { id, practices } => explain::run(&id, &practices),
+        Command::Init { dir } => init::run(dir),
+    }
+}

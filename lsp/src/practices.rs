@@ -1,0 +1,107 @@
+//! Loading the practices in force: practice files from folders, with the project's
+//! configuration (disabled ids, severity overrides) applied.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use praxis_engine::{Practice, PracticeError, PracticeSet};
+
+use crate::cli::PracticeArgs;
+use crate::project::Project;
+
+/// The practices in force for a run, and everything wrong with the ones that are not.
+pub struct Loaded {
+    pub set: PracticeSet,
+    pub errors: Vec<PracticeError>,
+    /// Warnings that do not stop anything (a severity override for an unknown id).
+    pub warnings: Vec<String>,
+    pub project: Option<Project>,
+}
+
+impl Loaded {
+    /// The folder `files`/`ignores` globs are relative to.
+    pub fn root(&self) -> anyhow::Result<PathBuf> {
+        match &self.project {
+            Some(project) => Ok(project.root.clone()),
+            None => Ok(std::env::current_dir()?),
+        }
+    }
+}
+
+/// Loads the practices for a run that starts at `start` (a file or folder).
+pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
+    let project = Project::discover(start)?;
+    let dirs = if !args.dirs.is_empty() {
+        args.dirs.clone()
+    } else if let Some(project) = &project {
+        project.practice_dirs()
+    } else {
+        bail!(
+            "no practices: no {} folder in {} or its parents; run `praxis init` or pass --practices DIR",
+            crate::project::PRAXIS_DIR,
+            std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf()).display()
+        );
+    };
+    let mut practices = Vec::new();
+    let mut errors = Vec::new();
+    for dir in &dirs {
+        if !dir.is_dir() {
+            bail!("practices folder {} does not exist", dir.display());
+        }
+        for file in practice_files(dir) {
+            match std::fs::read_to_string(&file) {
+                Ok(text) => match Practice::from_yaml(&text, Some(&file)) {
+                    Ok(practice) => practices.push(practice),
+                    Err(found) => errors.extend(found),
+                },
+                Err(err) => errors.push(PracticeError {
+                    file: Some(file.clone()),
+                    position: None,
+                    practice: None,
+                    message: format!("cannot read: {err}"),
+                }),
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    if let Some(project) = &project {
+        let config = &project.config;
+        practices.retain(|practice| !config.practices.disable.iter().any(|id| id == practice.id()));
+        for (id, severity) in &config.severity {
+            match practices.iter_mut().find(|practice| practice.id() == id) {
+                Some(practice) => practice.severity = *severity,
+                None if !config.practices.disable.contains(id) => {
+                    warnings.push(format!("{}: [severity] names unknown practice `{id}`", config_path(project).display()))
+                }
+                None => {}
+            }
+        }
+    }
+    let (set, duplicates) = PracticeSet::new(practices);
+    errors.extend(duplicates);
+    Ok(Loaded { set, errors, warnings, project })
+}
+
+fn config_path(project: &Project) -> PathBuf {
+    project.root.join(crate::project::PRAXIS_DIR).join(crate::project::CONFIG_FILE)
+}
+
+/// Every `.yaml`/`.yml` file under `dir`, sorted, without following symlinked folders.
+fn practice_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -1,0 +1,130 @@
+//! The project: the nearest folder holding `.praxis/`, and its `.praxis/config.toml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use praxis_engine::Severity;
+use serde::Deserialize;
+
+pub const PRAXIS_DIR: &str = ".praxis";
+pub const CONFIG_FILE: &str = "config.toml";
+pub const DEFAULT_PRACTICES: &str = ".praxis/practices";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub server: Option<ServerConfig>,
+    #[serde(default)]
+    pub practices: PracticesConfig,
+    /// Severity overrides by practice id.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// Read now so that a mistake in it is reported; the sync client uses it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ServerConfig {
+    pub url: String,
+    pub space: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PracticesConfig {
+    /// Practice folders, relative to the project root.
+    #[serde(default = "default_paths")]
+    pub paths: Vec<String>,
+    /// Practice ids that are not run.
+    #[serde(default)]
+    pub disable: Vec<String>,
+}
+
+impl Default for PracticesConfig {
+    fn default() -> Self {
+        PracticesConfig { paths: default_paths(), disable: Vec::new() }
+    }
+}
+
+fn default_paths() -> Vec<String> {
+    vec![DEFAULT_PRACTICES.to_owned()]
+}
+
+/// A project found on disk.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+impl Project {
+    /// The nearest ancestor of `start` (itself included) that holds `.praxis/`.
+    pub fn discover(start: &Path) -> anyhow::Result<Option<Project>> {
+        let start = std::path::absolute(start).with_context(|| format!("cannot resolve {}", start.display()))?;
+        let first = if start.is_file() { start.parent().map(Path::to_path_buf) } else { Some(start) };
+        let Some(root) = first.as_deref().and_then(|dir| dir.ancestors().find(|dir| dir.join(PRAXIS_DIR).is_dir()))
+        else {
+            return Ok(None);
+        };
+        let config = load_config(&root.join(PRAXIS_DIR).join(CONFIG_FILE))?;
+        Ok(Some(Project { root: root.to_path_buf(), config }))
+    }
+
+    /// The configured practice folders, as paths.
+    pub fn practice_dirs(&self) -> Vec<PathBuf> {
+        self.config.practices.paths.iter().map(|path| self.root.join(path)).collect()
+    }
+}
+
+/// Reads a config file; a missing file is the default config.
+fn load_config(path: &Path) -> anyhow::Result<Config> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(err) => return Err(err).with_context(|| format!("{}: cannot read", path.display())),
+    };
+    toml::from_str(&text).map_err(|err| {
+        let (line, column) = err.span().map_or((1, 1), |span| line_column(&text, span.start));
+        anyhow!("{}:{line}:{column}: {}", path.display(), err.message().trim_end_matches('\n'))
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_defaults_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let praxis = dir.path().join(PRAXIS_DIR);
+        std::fs::create_dir_all(praxis.join("practices")).unwrap();
+        let nested = dir.path().join("src/deep");
+        std::fs::create_dir_all(&nested).unwrap();
+
+        let project = Project::discover(&nested).unwrap().unwrap();
+        assert_eq!(project.root, dir.path());
+        assert_eq!(project.practice_dirs(), vec![dir.path().join(".praxis/practices")]);
+
+        std::fs::write(praxis.join(CONFIG_FILE), "[practices]\ndisable = [\"a\"]\n[severity]\nb = \"error\"\n").unwrap();
+        let project = Project::discover(dir.path()).unwrap().unwrap();
+        assert_eq!(project.config.practices.disable, vec!["a"]);
+        assert_eq!(project.config.severity["b"], Severity::Error);
+
+        std::fs::write(praxis.join(CONFIG_FILE), "[practices]\npaths = [\"x\"]\n\n[severity]\nb = \"fatal\"\n").unwrap();
+        let err = Project::discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("config.toml:5:5: "), "{err}");
+        assert!(err.contains("unknown variant `fatal`"), "{err}");
+    }
+}
