@@ -42,4 +42,5 @@ fi
 
 files=$(find "$CORPUS" -name '*.py' | wc -l)
 bytes=$(find "$CORPUS" -name '*.py' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
-echo "corpus: django $VERSION, $files .py files, $((bytes / 1024 / 1024)) MB of Python, in $CORPUS"
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+echo "corpus: django $VERSION, $files .py files, $mb MB of Python, in $CORPUS"

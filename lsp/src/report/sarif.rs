@@ -65,7 +65,6 @@ pub fn write(report: &CheckReport<'_>, out: &mut impl Write) -> std::io::Result<
             "tool": {"driver": {
                 "name": "praxis",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": env!("CARGO_PKG_REPOSITORY"),
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",

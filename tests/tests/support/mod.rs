@@ -1,0 +1,83 @@
+//! Running the real binaries from the end-to-end tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+}
+
+/// A fixture folder under `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    workspace().join("tests/fixtures").join(name)
+}
+
+/// The path of a workspace binary, built by `cargo test --workspace` next to the test binaries.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} is missing: run `cargo test --workspace` (or `cargo build --workspace`) first", path.display());
+    path
+}
+
+/// What a command did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs `praxis` with `args` in `dir`.
+pub fn praxis(dir: &Path, args: &[&str]) -> Run {
+    Command::new(binary("praxis"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PRAXIS_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("praxis runs")
+        .into()
+}
+
+/// Copies a folder tree (files and folders only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Compares `actual` with the file `expected`, or rewrites it when `UPDATE_EXPECT=1`.
+#[track_caller]
+pub fn expect_file(expected: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(expected, actual).unwrap();
+        return;
+    }
+    let wanted = std::fs::read_to_string(expected).unwrap_or_default();
+    assert!(
+        wanted == actual,
+        "{} differs (rerun with UPDATE_EXPECT=1 to accept):\n--- expected\n{wanted}\n--- actual\n{actual}",
+        expected.display()
+    );
+}
