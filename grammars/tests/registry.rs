@@ -26,7 +26,7 @@ fn sample(name: &str) -> (&'static str, &'static str) {
         "bash" => ("echo hello\n", "echo $A"),
         "html" => ("<p class=\"a\">hi</p>", "<p>$A</p>"),
         "css" => ("a { color: red; }", "a { color: $A; }"),
-        "json" => ("{\"a\": [1, 2]}", "{\"a\": $A}"),
+        "json" => ("{\"a\": [1, 2]}", "{\"a\": \"$A\"}"),
         "yaml" => ("a: 1\n", "a: $A"),
         other => panic!("no sample for {other}"),
     }
