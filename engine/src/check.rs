@@ -74,7 +74,10 @@ impl PracticeSet {
         let mut errors = Vec::new();
         for practice in practices {
             if let Some(first) = kept.iter().find(|kept| kept.id() == practice.id()) {
-                let earlier = first.file.as_ref().map_or_else(String::new, |file| format!(" (first defined in {})", file.display()));
+                let earlier = first
+                    .file
+                    .as_ref()
+                    .map_or_else(String::new, |file| format!(" (first defined in {})", file.display()));
                 errors.push(PracticeError {
                     file: practice.file.clone(),
                     position: Some(crate::Position { line: 1, column: 1 }),
@@ -92,7 +95,11 @@ impl PracticeSet {
                 let index = match indexes.iter().position(|index| index.language == *language) {
                     Some(position) => &mut indexes[position],
                     None => {
-                        indexes.push(KindIndex { language, by_slot: vec![Vec::new(); grammar.kind_slots()], any_kind: Vec::new() });
+                        indexes.push(KindIndex {
+                            language,
+                            by_slot: vec![Vec::new(); grammar.kind_slots()],
+                            any_kind: Vec::new(),
+                        });
                         indexes.last_mut().unwrap_or_else(|| unreachable!())
                     }
                 };
@@ -128,7 +135,9 @@ impl PracticeSet {
         let mut comments = Vec::new();
         let mut report = self.find(doc, path, None, Some(&mut comments));
         report.findings = suppress::apply(doc, &comments, std::mem::take(&mut report.findings));
-        report.findings.sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
+        report
+            .findings
+            .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
         report
     }
 
@@ -146,7 +155,11 @@ impl PracticeSet {
         let grammar = Grammar::get(language);
         let Some(index) = self.indexes.iter().find(|index| index.language == language) else {
             if let Some(comments) = comments.as_deref_mut() {
-                walk(doc, region.as_ref(), |node| if grammar.is_comment(node) { comments.push(node) });
+                walk(doc, region.as_ref(), |node| {
+                    if grammar.is_comment(node) {
+                        comments.push(node)
+                    }
+                });
             }
             return report;
         };
@@ -194,9 +207,8 @@ impl PracticeSet {
 
 /// Visits every node overlapping `region` (all nodes without one) in pre-order.
 fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl FnMut(Node<'t>)) {
-    let overlaps = |node: Node<'_>| {
-        region.is_none_or(|region| node.start_byte() <= region.end && node.end_byte() >= region.start)
-    };
+    let overlaps =
+        |node: Node<'_>| region.is_none_or(|region| node.start_byte() <= region.end && node.end_byte() >= region.start);
     let mut cursor = doc.tree().walk();
     loop {
         let node = cursor.node();

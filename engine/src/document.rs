@@ -62,7 +62,8 @@ impl Document {
         };
         self.tree.edit(&edit);
         let tree = grammar::parse(self.language, &self.text, Some(&self.tree));
-        let mut changed: Vec<Range<usize>> = self.tree.changed_ranges(&tree).map(|r| r.start_byte..r.end_byte).collect();
+        let mut changed: Vec<Range<usize>> =
+            self.tree.changed_ranges(&tree).map(|r| r.start_byte..r.end_byte).collect();
         changed.push(range.start..new_end);
         self.tree = tree;
         changed
@@ -116,7 +117,10 @@ mod tests {
         let changed = doc.edit(6..7, "zz");
         assert_eq!(doc.text(), "x = 1\nzz = 2\n");
         assert!(changed.iter().any(|range| range.contains(&6)));
-        assert_eq!(doc.tree().root_node().to_sexp(), Document::new(python, doc.text().to_owned()).tree().root_node().to_sexp());
+        assert_eq!(
+            doc.tree().root_node().to_sexp(),
+            Document::new(python, doc.text().to_owned()).tree().root_node().to_sexp()
+        );
     }
 
     #[test]

@@ -62,7 +62,9 @@ impl Practice {
     pub fn run_examples(&self) -> ExampleResults {
         let mut results = ExampleResults::default();
         let default_language = self.languages().next();
-        for (kind, examples) in [(ExampleKind::Bad, &self.doc.examples.bad), (ExampleKind::Good, &self.doc.examples.good)] {
+        for (kind, examples) in
+            [(ExampleKind::Bad, &self.doc.examples.bad), (ExampleKind::Good, &self.doc.examples.good)]
+        {
             for (index, example) in examples.iter().enumerate() {
                 let language = example.language.as_deref().and_then(praxis_grammars::by_name).or(default_language);
                 let Some(language) = language else { continue };

@@ -185,14 +185,12 @@ impl<'de> Deserialize<'de> for PatternConfig {
         match Value::deserialize(deserializer)? {
             Value::String(code) => Ok(PatternConfig::Code(code)),
             value @ Value::Object(_) => {
-                let Contextual { context, selector } =
-                    serde_json::from_value(value).map_err(D::Error::custom)?;
+                let Contextual { context, selector } = serde_json::from_value(value).map_err(D::Error::custom)?;
                 Ok(PatternConfig::Contextual { context, selector })
             }
-            other => Err(D::Error::custom(format!(
-                "a pattern is code or {{context, selector}}, not {}",
-                describe(&other)
-            ))),
+            other => {
+                Err(D::Error::custom(format!("a pattern is code or {{context, selector}}, not {}", describe(&other))))
+            }
         }
     }
 }
@@ -356,7 +354,11 @@ impl From<NthChildConfig> for NthChildRepr {
         if !config.reverse && config.of_rule.is_none() {
             NthChildRepr::Short(config.position)
         } else {
-            NthChildRepr::Full(NthChildFull { position: config.position, reverse: config.reverse, of_rule: config.of_rule })
+            NthChildRepr::Full(NthChildFull {
+                position: config.position,
+                reverse: config.reverse,
+                of_rule: config.of_rule,
+            })
         }
     }
 }

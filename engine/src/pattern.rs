@@ -26,11 +26,22 @@ pub(crate) struct Pattern {
 #[derive(Debug)]
 enum PNode {
     /// `$A` (named nodes) or `$$A` (any node). `None` is `$_`.
-    Single { name: Option<Arc<str>>, named_only: bool },
+    Single {
+        name: Option<Arc<str>>,
+        named_only: bool,
+    },
     /// `$$$A`: zero or more siblings. `None` is `$$$`.
-    Multi { name: Option<Arc<str>> },
-    Leaf { kind: u16, text: Box<str> },
-    Inner { kind: u16, children: Vec<PNode> },
+    Multi {
+        name: Option<Arc<str>>,
+    },
+    Leaf {
+        kind: u16,
+        text: Box<str>,
+    },
+    Inner {
+        kind: u16,
+        children: Vec<PNode>,
+    },
 }
 
 /// Metavariables as written: `$$$NAME`, `$$$`, `$$NAME`, `$NAME`, `$_`.
@@ -112,8 +123,7 @@ fn substitute(code: &str, stand_in: char) -> (String, HashMap<String, MetaSpec>)
     let mut metas = HashMap::new();
     let text = METAVAR.replace_all(code, |caps: &regex::Captures<'_>| {
         let whole = &caps[0];
-        let replaced: String =
-            whole.chars().map(|c| if c == '$' { stand_in } else { c }).collect();
+        let replaced: String = whole.chars().map(|c| if c == '$' { stand_in } else { c }).collect();
         let spec = if whole.starts_with("$$$") {
             MetaSpec::Multi { name: caps.get(1).map(|name| Arc::from(name.as_str())) }
         } else {
@@ -131,10 +141,9 @@ impl PNode {
         let text = &source[node.byte_range()];
         if let Some(spec) = metas.get(text) {
             return match spec {
-                MetaSpec::Single { name, named_only } => PNode::Single {
-                    name: (&**name != "_").then(|| name.clone()),
-                    named_only: *named_only,
-                },
+                MetaSpec::Single { name, named_only } => {
+                    PNode::Single { name: (&**name != "_").then(|| name.clone()), named_only: *named_only }
+                }
                 MetaSpec::Multi { name } => PNode::Multi { name: name.clone() },
             };
         }
@@ -151,7 +160,7 @@ impl PNode {
 
 /// Whether a child takes part in matching: comments and zero-width MISSING tokens do not.
 fn significant(node: Node<'_>, grammar: &Grammar) -> bool {
-    !node.is_missing() && !grammar.is_comment(node) && !(node.is_extra() && !node.is_error())
+    !node.is_missing() && !grammar.is_comment(node) && (!node.is_extra() || node.is_error())
 }
 
 struct Matcher<'a> {
@@ -173,7 +182,7 @@ impl Matcher<'_> {
                 name.as_ref().is_none_or(|name| env.bind(name, Binding::Nodes(vec![node]), self.source))
             }
             PNode::Leaf { kind, text } => {
-                self.grammar.kind(node) == *kind && &self.source[node.byte_range()] == &**text
+                self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text
             }
             PNode::Inner { kind, children } => {
                 if self.grammar.kind(node) != *kind {
@@ -261,7 +270,9 @@ fn error_hint(tree: &Tree, source: &str) -> String {
         node.children(&mut cursor).filter(|child| child.has_error()).find_map(first_problem)
     }
     match first_problem(tree.root_node()) {
-        Some(node) if node.is_missing() => format!(" (expected `{}` at column {})", node.kind(), node.start_position().column + 1),
+        Some(node) if node.is_missing() => {
+            format!(" (expected `{}` at column {})", node.kind(), node.start_position().column + 1)
+        }
         Some(node) => {
             let text: String = source[node.byte_range()].chars().take(30).collect();
             format!(" (near `{}`)", text.trim())

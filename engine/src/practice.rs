@@ -76,7 +76,11 @@ impl Practice {
         let (value, spans) = yaml::parse(text).map_err(|err| vec![error(err.position, None, err.message)])?;
         let id = value.get("id").and_then(|id| id.as_str()).map(str::to_owned);
         if !value.is_object() {
-            return Err(vec![error(Position::START, None, "a practice is a map with id, name, languages and rule".into())]);
+            return Err(vec![error(
+                Position::START,
+                None,
+                "a practice is a map with id, name, languages and rule".into(),
+            )]);
         }
         if let Some((path, message)) = misplaced_list(&value) {
             return Err(vec![error(spans.value(&path), id, format!("{path}: {message}"))]);
@@ -100,11 +104,20 @@ impl Practice {
         let mut error = |path: &str, at_key: bool, message: String| {
             let position = spans.map(|spans| if at_key { spans.key(path) } else { spans.value(path) });
             let message = if spans.is_some() || path.is_empty() { message } else { format!("{path}: {message}") };
-            errors.push(PracticeError { file: file.map(Path::to_path_buf), position, practice: Some(doc.id.clone()), message });
+            errors.push(PracticeError {
+                file: file.map(Path::to_path_buf),
+                position,
+                practice: Some(doc.id.clone()),
+                message,
+            });
         };
 
         if !ID.is_match(&doc.id) {
-            error("id", false, format!("id `{}` must be kebab-case: lower-case letters and digits joined by `-`", doc.id));
+            error(
+                "id",
+                false,
+                format!("id `{}` must be kebab-case: lower-case letters and digits joined by `-`", doc.id),
+            );
         }
         if doc.name.trim().is_empty() || doc.name.contains('\n') {
             error("name", false, "name must be one non-empty line".into());
@@ -159,8 +172,12 @@ impl Practice {
             return Err(errors);
         }
         let example_positions = spans.map_or_else(ExamplePositions::default, |spans| ExamplePositions {
-            bad: (0..doc.examples.bad.len()).map(|i| spans.value(&join_key(&join_index("examples.bad", i), "code"))).collect(),
-            good: (0..doc.examples.good.len()).map(|i| spans.value(&join_key(&join_index("examples.good", i), "code"))).collect(),
+            bad: (0..doc.examples.bad.len())
+                .map(|i| spans.value(&join_key(&join_index("examples.bad", i), "code")))
+                .collect(),
+            good: (0..doc.examples.good.len())
+                .map(|i| spans.value(&join_key(&join_index("examples.good", i), "code")))
+                .collect(),
         });
         Ok(Practice {
             id: doc.id.as_str().into(),
@@ -260,10 +277,10 @@ fn misplaced_list(doc: &serde_json::Value) -> Option<(String, String)> {
         return Some(found);
     }
     for table in ["utils", "constraints"] {
-        if let Some(Value::Object(entries)) = doc.get(table) {
-            if let Some(found) = entries.iter().find_map(|(name, value)| rule(value, join_key(table, name))) {
-                return Some(found);
-            }
+        if let Some(Value::Object(entries)) = doc.get(table)
+            && let Some(found) = entries.iter().find_map(|(name, value)| rule(value, join_key(table, name)))
+        {
+            return Some(found);
         }
     }
     for kind in ["bad", "good"] {
@@ -299,7 +316,8 @@ fn describe_serde_error(message: &str, path: &str, spans: &SpanMap) -> (String, 
     if let Some(caps) = UNKNOWN_FIELD.captures(message) {
         // serde_path_to_error's path already ends with the unknown key.
         let field = &caps[1];
-        let expected = message.split_once(", expected ").map(|(_, rest)| format!("; expected {rest}")).unwrap_or_default();
+        let expected =
+            message.split_once(", expected ").map(|(_, rest)| format!("; expected {rest}")).unwrap_or_default();
         return (format!("unknown field `{field}`{expected}"), spans.key(path));
     }
     if let Some(caps) = MISSING_FIELD.captures(message) {

@@ -37,7 +37,11 @@ pub(crate) enum Rule {
     /// Index into [`CompiledRule::queries`].
     Query(usize),
     Relation(Box<Relation>),
-    NthChild { position: NthPosition, reverse: bool, of_rule: Option<Box<Rule>> },
+    NthChild {
+        position: NthPosition,
+        reverse: bool,
+        of_rule: Option<Box<Rule>>,
+    },
     /// Index into [`CompiledRule::utils`].
     Matches(usize),
     /// A kind this language lacks but another of the practice's languages has: nothing here.
@@ -103,10 +107,8 @@ pub(crate) fn compile(
         queries: Vec::new(),
         errors: Vec::new(),
     };
-    let utils: Vec<Rule> = util_order
-        .iter()
-        .map(|name| compiler.rule(&utils[*name], &join_key("utils", name), false))
-        .collect();
+    let utils: Vec<Rule> =
+        util_order.iter().map(|name| compiler.rule(&utils[*name], &join_key("utils", name), false)).collect();
     let top = compiler.rule(rule, "rule", false);
     let constraints = constraints
         .iter()
@@ -225,13 +227,17 @@ impl Compiler {
                 None if self.siblings.iter().any(|other| Grammar::get(other).kind_named(kind).is_some()) => {
                     parts.push(Rule::Never)
                 }
-                None => self.error(join_key(path, "kind"), format!("unknown node kind `{kind}` in {}", self.language.name)),
+                None => {
+                    self.error(join_key(path, "kind"), format!("unknown node kind `{kind}` in {}", self.language.name))
+                }
             }
         }
         if let Some(regex) = &config.regex {
             match Regex::new(regex) {
                 Ok(regex) => parts.push(Rule::Regex(regex)),
-                Err(err) => self.error(join_key(path, "regex"), format!("invalid regex: {}", one_line(&err.to_string()))),
+                Err(err) => {
+                    self.error(join_key(path, "regex"), format!("invalid regex: {}", one_line(&err.to_string())))
+                }
             }
         }
         if let Some(query) = &config.query {
@@ -241,7 +247,8 @@ impl Compiler {
             }
         }
         if let Some(nth) = &config.nth_child {
-            let of_rule = nth.of_rule.as_ref().map(|rule| Box::new(self.rule(rule, &join_key(path, "nthChild.ofRule"), false)));
+            let of_rule =
+                nth.of_rule.as_ref().map(|rule| Box::new(self.rule(rule, &join_key(path, "nthChild.ofRule"), false)));
             parts.push(Rule::NthChild { position: nth.position, reverse: nth.reverse, of_rule });
         }
         for (key, direction, nested) in [
@@ -256,14 +263,18 @@ impl Compiler {
         }
         if let Some(all) = &config.all {
             let all_path = join_key(path, "all");
-            parts.push(Rule::All(all.iter().enumerate().map(|(i, rule)| self.rule(rule, &join_index(&all_path, i), false)).collect()));
+            parts.push(Rule::All(
+                all.iter().enumerate().map(|(i, rule)| self.rule(rule, &join_index(&all_path, i), false)).collect(),
+            ));
         }
         if let Some(any) = &config.any {
             let any_path = join_key(path, "any");
             if any.is_empty() {
                 self.error(any_path.clone(), "`any` needs at least one rule");
             }
-            parts.push(Rule::Any(any.iter().enumerate().map(|(i, rule)| self.rule(rule, &join_index(&any_path, i), false)).collect()));
+            parts.push(Rule::Any(
+                any.iter().enumerate().map(|(i, rule)| self.rule(rule, &join_index(&any_path, i), false)).collect(),
+            ));
         }
         if let Some(not) = &config.not {
             parts.push(Rule::Not(Box::new(self.rule(not, &join_key(path, "not"), false))));
@@ -271,7 +282,9 @@ impl Compiler {
         if let Some(name) = &config.matches {
             match self.util_index.get(name) {
                 Some(index) => parts.push(Rule::Matches(*index)),
-                None => self.error(join_key(path, "matches"), format!("no util named `{name}` (define it under `utils`)")),
+                None => {
+                    self.error(join_key(path, "matches"), format!("no util named `{name}` (define it under `utils`)"))
+                }
             }
         }
         if !relational {
@@ -318,9 +331,8 @@ impl Compiler {
             None => {
                 // Without `@match`, the whole pattern is the finding: wrap each top-level pattern.
                 let wrapped = wrap_query(text);
-                let query = Query::new(ts, &wrapped).map_err(|_| {
-                    "add a `@match` capture to say which node is the finding".to_string()
-                })?;
+                let query = Query::new(ts, &wrapped)
+                    .map_err(|_| "add a `@match` capture to say which node is the finding".to_string())?;
                 let target = query.capture_index_for_name(WHOLE_CAPTURE).unwrap_or(0);
                 return Ok(self.push_query(query, target));
             }
@@ -329,7 +341,11 @@ impl Compiler {
     }
 
     fn push_query(&mut self, query: Query, target: u32) -> usize {
-        let names = query.capture_names().iter().map(|name| name.to_ascii_uppercase().replace(['.', '-'], "_").into()).collect();
+        let names = query
+            .capture_names()
+            .iter()
+            .map(|name| name.to_ascii_uppercase().replace(['.', '-'], "_").into())
+            .collect();
         self.queries.push(CompiledQuery { query, target, names });
         self.queries.len() - 1
     }
@@ -410,7 +426,10 @@ impl Rule {
             Rule::Pattern(pattern) => pattern.root_kind().map(|kind| vec![kind]),
             Rule::Kind(kind) => Some(vec![*kind]),
             Rule::Never => Some(Vec::new()),
-            Rule::All(rules) => rules.iter().filter_map(|rule| rule.kinds(utils)).reduce(|a, b| a.into_iter().filter(|kind| b.contains(kind)).collect()),
+            Rule::All(rules) => rules
+                .iter()
+                .filter_map(|rule| rule.kinds(utils))
+                .reduce(|a, b| a.into_iter().filter(|kind| b.contains(kind)).collect()),
             Rule::Any(rules) => {
                 let mut union = Vec::new();
                 for rule in rules {
@@ -426,11 +445,14 @@ impl Rule {
     }
 }
 
+/// For one query: node id → the captures of the match whose target is that node.
+type QueryResults<'t> = HashMap<usize, Vec<(u32, Node<'t>)>>;
+
 /// Query results for one document, computed on first use.
 #[derive(Default)]
 pub(crate) struct QueryCache<'t> {
-    /// By query address: node id → captures of the match whose target is that node.
-    results: RefCell<HashMap<usize, HashMap<usize, Vec<(u32, Node<'t>)>>>>,
+    /// By query address.
+    results: RefCell<HashMap<usize, QueryResults<'t>>>,
 }
 
 /// What a rule is tested against: one document.
@@ -485,7 +507,9 @@ impl Rule {
             Rule::Regex(regex) => regex.is_match(&cx.source[node.byte_range()]),
             Rule::Query(index) => query_matches(*index, node, cx, env),
             Rule::Relation(relation) => relation.matches(node, cx, env),
-            Rule::NthChild { position, reverse, of_rule } => nth_child(node, *position, *reverse, of_rule.as_deref(), cx),
+            Rule::NthChild { position, reverse, of_rule } => {
+                nth_child(node, *position, *reverse, of_rule.as_deref(), cx)
+            }
             Rule::Matches(index) => cx.compiled.utils[*index].matches(node, cx, env),
             Rule::Never => false,
         }
@@ -504,9 +528,9 @@ fn query_matches<'t>(index: usize, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut En
             let mut matches = cursor.matches(&compiled.query, cx.root, cx.source.as_bytes());
             while let Some(found) = matches.next() {
                 if let Some(target) = found.captures().iter().find(|capture| capture.index == compiled.target) {
-                    by_node
-                        .entry(target.node.id())
-                        .or_insert_with(|| found.captures().iter().map(|capture| (capture.index, capture.node)).collect());
+                    by_node.entry(target.node.id()).or_insert_with(|| {
+                        found.captures().iter().map(|capture| (capture.index, capture.node)).collect()
+                    });
                 }
             }
             entry.insert(by_node)
@@ -522,7 +546,13 @@ fn query_matches<'t>(index: usize, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut En
     true
 }
 
-fn nth_child<'t>(node: Node<'t>, position: NthPosition, reverse: bool, of_rule: Option<&Rule>, cx: &Cx<'_, 't>) -> bool {
+fn nth_child<'t>(
+    node: Node<'t>,
+    position: NthPosition,
+    reverse: bool,
+    of_rule: Option<&Rule>,
+    cx: &Cx<'_, 't>,
+) -> bool {
     let Some(parent) = node.parent() else { return false };
     if !node.is_named() {
         return false;
@@ -587,7 +617,9 @@ impl Relation {
                 false
             }
             Direction::Follows | Direction::Precedes => {
-                let step = |n: Node<'t>| if self.direction == Direction::Follows { n.prev_sibling() } else { n.next_sibling() };
+                let step = |n: Node<'t>| {
+                    if self.direction == Direction::Follows { n.prev_sibling() } else { n.next_sibling() }
+                };
                 let mut current = step(node);
                 while let Some(sibling) = current {
                     if try_candidate(sibling, env) {

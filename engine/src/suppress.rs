@@ -196,7 +196,10 @@ mod tests {
     fn parses_suppressions() {
         let ids = |list: &[&str]| list.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
         assert_eq!(parse(" praxis-ignore"), Some(Parsed { file: false, ids: vec![] }));
-        assert_eq!(parse(" praxis-ignore: a, b-c -- legacy code"), Some(Parsed { file: false, ids: ids(&["a", "b-c"]) }));
+        assert_eq!(
+            parse(" praxis-ignore: a, b-c -- legacy code"),
+            Some(Parsed { file: false, ids: ids(&["a", "b-c"]) })
+        );
         assert_eq!(parse(" praxis-ignore -- why"), Some(Parsed { file: false, ids: vec![] }));
         assert_eq!(parse(" praxis-ignore-file: no-print "), Some(Parsed { file: true, ids: ids(&["no-print"]) }));
         assert_eq!(parse(" praxis-ignored"), None);

@@ -87,10 +87,9 @@ pub(crate) struct SyntaxError {
 /// Parses one YAML document into a JSON value and the position of each of its parts.
 pub(crate) fn parse(text: &str) -> Result<(Value, SpanMap), SyntaxError> {
     let mut builder = Builder::default();
-    Parser::new_from_str(text).load(&mut builder, true).map_err(|err| SyntaxError {
-        position: Position::from_marker(err.marker()),
-        message: err.info().to_owned(),
-    })?;
+    Parser::new_from_str(text)
+        .load(&mut builder, true)
+        .map_err(|err| SyntaxError { position: Position::from_marker(err.marker()), message: err.info().to_owned() })?;
     if let Some(error) = builder.error {
         return Err(error);
     }
@@ -126,9 +125,7 @@ impl Builder {
         match self.stack.last() {
             None => (String::new(), None),
             Some(Frame::Sequence { path, items, .. }) => (join_index(path, items.len()), None),
-            Some(Frame::Mapping { path, pending_key: Some((key, at)), .. }) => {
-                (join_key(path, key), Some(*at))
-            }
+            Some(Frame::Mapping { path, pending_key: Some((key, at)), .. }) => (join_key(path, key), Some(*at)),
             // A key is being read; its path does not matter.
             Some(Frame::Mapping { path, .. }) => (path.clone(), None),
         }
@@ -184,11 +181,8 @@ impl MarkedEventReceiver for Builder {
                 self.second_document.get_or_insert(position);
             }
             Event::Scalar(text, style, anchor, _tag) => {
-                let value = if style == TScalarStyle::Plain && is_null(&text) {
-                    Value::Null
-                } else {
-                    Value::String(text)
-                };
+                let value =
+                    if style == TScalarStyle::Plain && is_null(&text) { Value::Null } else { Value::String(text) };
                 if !self.is_reading_key() {
                     let (path, key) = self.next_path();
                     self.spans.spans.insert(path, Span { key, value: position, container: false });

@@ -23,7 +23,10 @@ fn mistakes_are_located() {
     let cases = [
         (format!("{HEAD}rule: {{pattern: print($A)}}\nseverty: error\n"), "5:1: unknown field `severty`"),
         (format!("{HEAD}rule:\n  patern: x\n"), "5:3: unknown field `patern`"),
-        ("id: p\nname: n\nlanguages: [python, cobol]\nrule: {kind: call}\n".to_owned(), "3:21: unknown language `cobol`"),
+        (
+            "id: p\nname: n\nlanguages: [python, cobol]\nrule: {kind: call}\n".to_owned(),
+            "3:21: unknown language `cobol`",
+        ),
         (format!("{HEAD}severity: critical\nrule: {{kind: call}}\n"), "4:11: severity: unknown variant `critical`"),
         (format!("{HEAD}rule:\n  kind: call\n  regex: '(unclosed'\n"), "6:10: invalid regex"),
         (format!("{HEAD}rule:\n  pattern: 'def ('\n"), "5:12: the pattern does not parse as python"),
@@ -31,16 +34,34 @@ fn mistakes_are_located() {
         ("id: p\nname: n\nrule: {kind: call}\n".to_owned(), "1:1: missing field `languages`"),
         (format!("{HEAD}rule:\n  not: {{kind: call}}\n"), "4:1: the rule has no positive part"),
         (format!("{HEAD}rule:\n  inside: {{kind: call}}\n"), "4:1: the rule has no positive part"),
-        (format!("{HEAD}rule:\n  kind: call\n  stopBy: end\n"), "6:11: `stopBy` only belongs in inside, has, follows or precedes"),
-        (format!("{HEAD}rule:\n  kind: call\n  has: {{kind: identifier, field: nope}}\n"), "6:34: unknown field `nope` in python"),
+        (
+            format!("{HEAD}rule:\n  kind: call\n  stopBy: end\n"),
+            "6:11: `stopBy` only belongs in inside, has, follows or precedes",
+        ),
+        (
+            format!("{HEAD}rule:\n  kind: call\n  has: {{kind: identifier, field: nope}}\n"),
+            "6:34: unknown field `nope` in python",
+        ),
         (format!("{HEAD}rule: {{matches: missing}}\n"), "4:17: no util named `missing`"),
-        (format!("{HEAD}utils:\n  a: {{matches: b}}\n  b: {{matches: a}}\nrule: {{matches: a}}\n"), "utils refer to each other in a cycle: a -> b -> a"),
+        (
+            format!("{HEAD}utils:\n  a: {{matches: b}}\n  b: {{matches: a}}\nrule: {{matches: a}}\n"),
+            "utils refer to each other in a cycle: a -> b -> a",
+        ),
         (format!("{HEAD}rule: {{query: '(call'}}\n"), "invalid query"),
         (format!("{HEAD}rule: {{kind: call, nthChild: 0}}\n"), "`0` is not a position"),
-        ("id: Bad_Id\nname: n\nlanguages: [python]\nrule: {kind: call}\n".to_owned(), "1:5: id `Bad_Id` must be kebab-case"),
-        ("id: p\nname: n\nlanguages: [python]\nrule: [kind, call]\n".to_owned(), "4:1: rule: a rule is a map, not a list"),
+        (
+            "id: Bad_Id\nname: n\nlanguages: [python]\nrule: {kind: call}\n".to_owned(),
+            "1:5: id `Bad_Id` must be kebab-case",
+        ),
+        (
+            "id: p\nname: n\nlanguages: [python]\nrule: [kind, call]\n".to_owned(),
+            "4:1: rule: a rule is a map, not a list",
+        ),
         ("id: p\nname: n\nlanguages: [python\n".to_owned(), "4:1: "),
-        (format!("{HEAD}rule: {{kind: call}}\nexamples:\n  bad:\n    - code: x\n      language: rust\n"), "8:17: `rust` is not one of this practice's languages"),
+        (
+            format!("{HEAD}rule: {{kind: call}}\nexamples:\n  bad:\n    - code: x\n      language: rust\n"),
+            "8:17: `rust` is not one of this practice's languages",
+        ),
         (format!("{HEAD}rule: {{kind: call}}\nfiles: ['src/[']\n"), "5:9: invalid glob"),
     ];
     for (yaml, expected) in cases {
@@ -99,7 +120,8 @@ fn examples_pass_and_fail_with_positions() {
 
 #[test]
 fn files_and_ignores_globs() {
-    let yaml = "id: p\nname: n\nlanguages: [python]\nrule: {kind: call}\nfiles: ['src/**']\nignores: ['**/test_*.py']\n";
+    let yaml =
+        "id: p\nname: n\nlanguages: [python]\nrule: {kind: call}\nfiles: ['src/**']\nignores: ['**/test_*.py']\n";
     let practice = Practice::from_yaml(yaml, None).unwrap();
     assert!(practice.applies_to(Some("src/app.py")));
     assert!(practice.applies_to(Some("src/deep/app.py")));

@@ -7,12 +7,16 @@ use support::{check, run};
 
 #[test]
 fn pattern_with_metavariables() {
-    check("javascript", "rule: {pattern: console.log($$$ARGS)}", r#"
+    check(
+        "javascript",
+        "rule: {pattern: console.log($$$ARGS)}",
+        r#"
 «console.log("user", id)»;
 logger.info("user", id);
 «console.log()»;
 console.error(x);
-"#);
+"#,
+    );
     check("typescript", "rule: {pattern: foo($A)}", "«foo(1)»; foo(); foo(1, 2); «foo(bar(2))»;");
     check("python", "rule: {pattern: print($$$)}", "«print()»\n«print(1, 2)»\nlog(1)\n");
 }
@@ -48,32 +52,48 @@ fn unnamed_tokens_in_code_may_be_skipped_but_pattern_tokens_must_match() {
 #[test]
 fn go_call_patterns_match_calls() {
     // ast-grep's trap: alone, `fmt.Println($$$A)` parses as a type conversion.
-    check("go", "rule: {pattern: fmt.Println($$$A)}", r#"package main
+    check(
+        "go",
+        "rule: {pattern: fmt.Println($$$A)}",
+        r#"package main
 func main() {
 	«fmt.Println("a", 1)»
 	«fmt.Println(x)»
 	fmt.Printf("%d", 1)
 	v := «fmt.Println()»
 }
-"#);
+"#,
+    );
 }
 
 #[test]
 fn go_blank_assignment_does_not_match_tuple_assignment() {
-    check("go", "rule: {pattern: _ = $F($$$)}", r#"package main
+    check(
+        "go",
+        "rule: {pattern: _ = $F($$$)}",
+        r#"package main
 func main() {
 	«_ = f()»
 	«_ = g(1, 2)»
 	_, err = f()
 	x = f()
 }
-"#);
+"#,
+    );
 }
 
 #[test]
 fn statement_patterns_parse_in_a_body() {
-    check("rust", "rule: {pattern: $X.unwrap()}", "fn main() { let a = «b.unwrap()»; «c().unwrap()»; b.expect(\"x\"); }");
-    check("java", "rule: {pattern: System.out.println($$$A)}", "class A { void m() { «System.out.println(1)»; System.err.println(2); } }");
+    check(
+        "rust",
+        "rule: {pattern: $X.unwrap()}",
+        "fn main() { let a = «b.unwrap()»; «c().unwrap()»; b.expect(\"x\"); }",
+    );
+    check(
+        "java",
+        "rule: {pattern: System.out.println($$$A)}",
+        "class A { void m() { «System.out.println(1)»; System.err.println(2); } }",
+    );
     check("c", "rule: {pattern: 'strcpy($A, $B)'}", "void f() { «strcpy(a, b)»; strncpy(a, b, 1); }");
 }
 
@@ -111,7 +131,11 @@ fn query_with_match_capture_and_whole_pattern() {
         "void g() { strcpy(a, b); }",
     );
     assert_eq!(findings[0].message, "use a bounded strcpy");
-    check("python", "rule: {query: '(call function: (identifier) @name (#eq? @name \"eval\"))'}", "«eval(x)»\nexec(y)\n");
+    check(
+        "python",
+        "rule: {query: '(call function: (identifier) @name (#eq? @name \"eval\"))'}",
+        "«eval(x)»\nexec(y)\n",
+    );
 }
 
 #[test]
@@ -120,7 +144,8 @@ fn inside_with_stop_by() {
     check("javascript", neighbor, "function f() { «return 1;» }");
     let deep = "rule:\n  pattern: await $X\n  inside: {kind: for_statement, stopBy: end}";
     check("javascript", deep, "async function f() { for (;;) { if (a) { «await g()»; } } await h(); }");
-    let stop_at_function = "rule:\n  pattern: await $X\n  inside:\n    kind: for_statement\n    stopBy: {kind: arrow_function}";
+    let stop_at_function =
+        "rule:\n  pattern: await $X\n  inside:\n    kind: for_statement\n    stopBy: {kind: arrow_function}";
     check("javascript", stop_at_function, "for (;;) { «await a()»; xs.map(async () => await b()); }");
     let neighbor_only = "rule:\n  pattern: await $X\n  inside: {kind: for_statement}";
     check("javascript", neighbor_only, "for (;;) { await a(); }");
@@ -166,7 +191,8 @@ fn utils_and_matches() {
 fn nth_child_forms() {
     check("python", "rule: {kind: identifier, inside: {kind: argument_list}, nthChild: 2}", "f(a, «b», c)\n");
     check("python", "rule: {kind: identifier, inside: {kind: argument_list}, nthChild: 2n+1}", "f(«a», b, «c», d)\n");
-    let reverse = "rule:\n  kind: identifier\n  inside: {kind: argument_list}\n  nthChild: {position: 1, reverse: true}";
+    let reverse =
+        "rule:\n  kind: identifier\n  inside: {kind: argument_list}\n  nthChild: {position: 1, reverse: true}";
     check("python", reverse, "f(a, b, «c»)\n");
     let of_rule = "rule:\n  kind: identifier\n  inside: {kind: argument_list}\n  nthChild: {position: 2, ofRule: {kind: identifier}}";
     check("python", of_rule, "f(1, a, 2, «b»)\n");
@@ -180,7 +206,11 @@ fn constraints_filter_bindings() {
 
 #[test]
 fn messages_interpolate_metavariables() {
-    let findings = run("python", "rule: {pattern: $X == None}\nmessage: 'compare $X with `is None`'", "if user.id == None: pass\n");
+    let findings = run(
+        "python",
+        "rule: {pattern: $X == None}\nmessage: 'compare $X with `is None`'",
+        "if user.id == None: pass\n",
+    );
     assert_eq!(findings[0].message, "compare user.id with `is None`");
     let findings = run("python", "rule: {pattern: print($A)}\nname: No print", "print(1)\n");
     assert_eq!(findings[0].message, "No print", "the message defaults to the name");
@@ -188,10 +218,15 @@ fn messages_interpolate_metavariables() {
 
 #[test]
 fn fixes_fill_templates_and_keep_indentation() {
-    let findings = run("javascript", "rule: {pattern: console.log($$$ARGS)}\nfix: logger.info($$$ARGS)", "console.log(\"user\", id);");
+    let findings = run(
+        "javascript",
+        "rule: {pattern: console.log($$$ARGS)}\nfix: logger.info($$$ARGS)",
+        "console.log(\"user\", id);",
+    );
     let fix = findings[0].fix.as_ref().unwrap();
     assert_eq!((fix.range.clone(), fix.replacement.as_str()), (0..23, "logger.info(\"user\", id)"));
-    let findings = run("python", "rule: {pattern: print($A)}\nfix: |\n  if DEBUG:\n      log($A)", "def f():\n    print(x)\n");
+    let findings =
+        run("python", "rule: {pattern: print($A)}\nfix: |\n  if DEBUG:\n      log($A)", "def f():\n    print(x)\n");
     assert_eq!(findings[0].fix.as_ref().unwrap().replacement, "if DEBUG:\n        log(x)");
 }
 
@@ -220,10 +255,18 @@ fn every_language_matches_a_pattern() {
         ("swift", "rule: {pattern: 'foo($A)'}", "let x = «foo(1)»\n"),
         ("scala", "rule: {pattern: 'foo($A)'}", "object A { val x = «foo(1)» }"),
         ("bash", "rule: {pattern: 'echo $A'}", "«echo hi»\nls\n"),
-        ("html", "rule: {kind: element, has: {kind: start_tag, has: {kind: tag_name, regex: '^b$'}}}", "<p>«<b>x</b>»</p>"),
+        (
+            "html",
+            "rule: {kind: element, has: {kind: start_tag, has: {kind: tag_name, regex: '^b$'}}}",
+            "<p>«<b>x</b>»</p>",
+        ),
         ("css", "rule: {pattern: 'color: $C'}", "a { «color: red;» margin: 0; }"),
         ("json", "rule: {kind: pair, has: {field: key, regex: password}}", "{«\"password\": \"x\"», \"user\": \"y\"}"),
-        ("yaml", "rule: {kind: block_mapping_pair, has: {field: key, regex: '^password$'}}", "user: a\n«password: b»\n"),
+        (
+            "yaml",
+            "rule: {kind: block_mapping_pair, has: {field: key, regex: '^password$'}}",
+            "user: a\n«password: b»\n",
+        ),
     ];
     for (language, body, annotated) in cases {
         check(language, body, annotated);

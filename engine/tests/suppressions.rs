@@ -40,7 +40,14 @@ fn every_language_comment_syntax_suppresses() {
         };
         let (open, close) = if language == "swift" { ("", "\n") } else { (open, close) };
         let call = if language == "c-sharp" { "Foo" } else { "foo" };
-        let terminator = if matches!(language, "typescript" | "tsx" | "javascript" | "rust" | "java" | "c" | "cpp" | "c-sharp" | "php") { ";" } else { "" };
+        let terminator = if matches!(
+            language,
+            "typescript" | "tsx" | "javascript" | "rust" | "java" | "c" | "cpp" | "c-sharp" | "php"
+        ) {
+            ";"
+        } else {
+            ""
+        };
         let suppressed_below = if language == "bash" { "foo 2".to_owned() } else { format!("{call}(2){terminator}") };
         let code = format!("{open}{above}\n{suppressed_below}\n{trailing}\n{kept}{close}");
         let rule = if language == "bash" {
@@ -52,16 +59,31 @@ fn every_language_comment_syntax_suppresses() {
         };
         let rule = if language == "ruby" { "rule: {kind: call, regex: '^foo'}".to_owned() } else { rule };
         check(language, &rule, &code);
-        let hints: Vec<_> = run(language, &rule, &annotations(&code).0).into_iter().filter(|f| &*f.practice == "unused-ignore").collect();
+        let hints: Vec<_> = run(language, &rule, &annotations(&code).0)
+            .into_iter()
+            .filter(|f| &*f.practice == "unused-ignore")
+            .collect();
         assert!(hints.is_empty(), "{language}: unexpected unused-ignore {hints:?}");
     }
 }
 
 #[test]
 fn html_and_css_block_comments_suppress() {
-    check("html", "rule: {kind: element, has: {kind: start_tag, has: {kind: tag_name, regex: '^b$'}}}", "<!-- praxis-ignore -->\n<b>x</b>\n«<b>y</b>»\n");
-    check("css", "rule: {kind: declaration, regex: '!important'}", "a {\n  /* praxis-ignore */\n  color: red !important;\n  «margin: 0 !important;»\n}\n");
-    check("yaml", "rule: {kind: block_mapping_pair, has: {field: key, regex: '^password$'}}", "a:\n  # praxis-ignore\n  password: x\nb:\n  «password: y»\n");
+    check(
+        "html",
+        "rule: {kind: element, has: {kind: start_tag, has: {kind: tag_name, regex: '^b$'}}}",
+        "<!-- praxis-ignore -->\n<b>x</b>\n«<b>y</b>»\n",
+    );
+    check(
+        "css",
+        "rule: {kind: declaration, regex: '!important'}",
+        "a {\n  /* praxis-ignore */\n  color: red !important;\n  «margin: 0 !important;»\n}\n",
+    );
+    check(
+        "yaml",
+        "rule: {kind: block_mapping_pair, has: {field: key, regex: '^password$'}}",
+        "a:\n  # praxis-ignore\n  password: x\nb:\n  «password: y»\n",
+    );
 }
 
 #[test]
@@ -71,14 +93,22 @@ fn only_named_practices_are_suppressed() {
 
 #[test]
 fn file_suppression_must_come_before_code() {
-    check("python", "rule: {pattern: foo($A)}", "#!/usr/bin/env python\n# praxis-ignore-file: t\nimport x\nfoo(1)\nfoo(2)\n");
+    check(
+        "python",
+        "rule: {pattern: foo($A)}",
+        "#!/usr/bin/env python\n# praxis-ignore-file: t\nimport x\nfoo(1)\nfoo(2)\n",
+    );
     let findings = check("python", "rule: {pattern: foo($A)}", "import x\n# praxis-ignore-file: t\n«foo(1)»\n");
     assert!(findings.iter().any(|f| &*f.practice == "unused-ignore" && f.message.contains("before the first code")));
 }
 
 #[test]
 fn unused_suppressions_are_hints() {
-    let findings = run("python", "rule: {pattern: foo($A)}", "# praxis-ignore\nbar(1)\nfoo(1)  # praxis-ignore: t, nothing-here\n");
+    let findings = run(
+        "python",
+        "rule: {pattern: foo($A)}",
+        "# praxis-ignore\nbar(1)\nfoo(1)  # praxis-ignore: t, nothing-here\n",
+    );
     let hints: Vec<_> = findings.iter().filter(|f| &*f.practice == "unused-ignore").collect();
     assert_eq!(hints.len(), 2, "{findings:?}");
     assert_eq!(hints[0].severity, praxis_engine::Severity::Hint);

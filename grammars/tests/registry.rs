@@ -58,9 +58,10 @@ fn metavariable_stand_ins_parse_as_code() {
     for lang in praxis_grammars::all() {
         let (_, pattern) = sample(lang.name);
         let text = pattern.replace('$', &lang.metavar_char.to_string());
-        let parsed = lang.pattern_contexts.iter().any(|(prefix, suffix)| {
-            !parse(lang, &format!("{prefix}{text}{suffix}")).root_node().has_error()
-        });
+        let parsed = lang
+            .pattern_contexts
+            .iter()
+            .any(|(prefix, suffix)| !parse(lang, &format!("{prefix}{text}{suffix}")).root_node().has_error());
         assert!(parsed, "{}: `{text}` does not parse in any pattern context", lang.name);
     }
 }

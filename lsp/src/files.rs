@@ -68,7 +68,8 @@ pub fn read(path: &Path) -> Result<String, String> {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err("skipped: binary file".into());
     }
-    String::from_utf8(bytes).map_err(|err| format!("skipped: not valid UTF-8 (byte {})", err.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|err| format!("skipped: not valid UTF-8 (byte {})", err.utf8_error().valid_up_to()))
 }
 
 fn io_reason(err: &std::io::Error) -> String {
@@ -84,9 +85,10 @@ fn one_line(text: &str) -> String {
 /// `path` relative to `base` with `/` separators, or as given when it is not under `base`.
 pub fn relative(path: &Path, base: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let shown = absolute.strip_prefix(base).map(Path::to_path_buf).unwrap_or_else(|_| {
-        if path.is_relative() { path.to_path_buf() } else { absolute.clone() }
-    });
+    let shown = absolute
+        .strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| if path.is_relative() { path.to_path_buf() } else { absolute.clone() });
     let text: Vec<String> = shown
         .components()
         .filter(|component| !matches!(component, std::path::Component::CurDir))
@@ -98,6 +100,17 @@ pub fn relative(path: &Path, base: &Path) -> String {
     }
     text.join("/")
 }
+
+/// A folder as the user would type it: relative to the current directory when under it.
+pub fn relative_or_absolute(dir: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match dir.strip_prefix(&cwd) {
+        Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => dir.to_path_buf(),
+    }
+}
+
 
 #[cfg(test)]
 mod tests {
@@ -123,15 +136,5 @@ mod tests {
         std::fs::write(&latin1, b"x = '\xe9'\n").unwrap();
         assert_eq!(read(&latin1).unwrap_err(), "skipped: not valid UTF-8 (byte 5)");
         assert!(read(&dir.path().join("missing.py")).unwrap_err().starts_with("cannot read: no such file"));
-    }
-}
-
-/// A folder as the user would type it: relative to the current directory when under it.
-pub fn relative_or_absolute(dir: &Path) -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    match dir.strip_prefix(&cwd) {
-        Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
-        Ok(rest) => rest.to_path_buf(),
-        Err(_) => dir.to_path_buf(),
     }
 }

@@ -19,7 +19,9 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code.into(),
         // `praxis check | head` closes the pipe early: that is not an error.
-        Err(err) if err.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => {
+        Err(err)
+            if err.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
             ExitCode::SUCCESS
         }
         Err(err) => {

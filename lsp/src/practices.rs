@@ -70,9 +70,8 @@ pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
         for (id, severity) in &config.severity {
             match practices.iter_mut().find(|practice| practice.id() == id) {
                 Some(practice) => practice.severity = *severity,
-                None if !config.practices.disable.contains(id) => {
-                    warnings.push(format!("{}: [severity] names unknown practice `{id}`", config_path(project).display()))
-                }
+                None if !config.practices.disable.contains(id) => warnings
+                    .push(format!("{}: [severity] names unknown practice `{id}`", config_path(project).display())),
                 None => {}
             }
         }

@@ -117,12 +117,14 @@ mod tests {
         assert_eq!(project.root, dir.path());
         assert_eq!(project.practice_dirs(), vec![dir.path().join(".praxis/practices")]);
 
-        std::fs::write(praxis.join(CONFIG_FILE), "[practices]\ndisable = [\"a\"]\n[severity]\nb = \"error\"\n").unwrap();
+        std::fs::write(praxis.join(CONFIG_FILE), "[practices]\ndisable = [\"a\"]\n[severity]\nb = \"error\"\n")
+            .unwrap();
         let project = Project::discover(dir.path()).unwrap().unwrap();
         assert_eq!(project.config.practices.disable, vec!["a"]);
         assert_eq!(project.config.severity["b"], Severity::Error);
 
-        std::fs::write(praxis.join(CONFIG_FILE), "[practices]\npaths = [\"x\"]\n\n[severity]\nb = \"fatal\"\n").unwrap();
+        std::fs::write(praxis.join(CONFIG_FILE), "[practices]\npaths = [\"x\"]\n\n[severity]\nb = \"fatal\"\n")
+            .unwrap();
         let err = Project::discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("config.toml:5:5: "), "{err}");
         assert!(err.contains("unknown variant `fatal`"), "{err}");

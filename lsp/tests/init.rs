@@ -38,7 +38,10 @@ fn starter_practices_cover_five_languages() {
     for entry in std::fs::read_dir(dir.path().join(".praxis/practices")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for language in ["typescript", "python", "rust", "go", "java"] {
-            if text.contains(&format!("languages: [{language}")) || text.contains(&format!(" {language}]")) || text.contains(&format!(" {language},")) {
+            if text.contains(&format!("languages: [{language}"))
+                || text.contains(&format!(" {language}]"))
+                || text.contains(&format!(" {language},"))
+            {
                 languages.insert(language);
             }
         }

@@ -38,7 +38,12 @@ fn findings_are_sorted_by_path_position_and_practice() {
         .unwrap()
         .iter()
         .map(|f| {
-            (f["path"].as_str().unwrap().to_owned(), f["start"]["line"].as_u64().unwrap(), f["start"]["column"].as_u64().unwrap(), f["practice"].as_str().unwrap().to_owned())
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["start"]["column"].as_u64().unwrap(),
+                f["practice"].as_str().unwrap().to_owned(),
+            )
         })
         .collect();
     let mut sorted = keys.clone();
@@ -79,12 +84,14 @@ fn github_annotations() {
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0() {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(fixture("sarif-2.1.0-rtm.5.json")).unwrap()).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("sarif-2.1.0-rtm.5.json")).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
     for dir in [fixture("basic"), workspace().join("examples/demo")] {
         let run = praxis(&dir, &["check", "--format", "sarif"]);
         let log: Value = serde_json::from_str(&run.stdout).unwrap();
-        let problems: Vec<String> = validator.iter_errors(&log).map(|err| format!("{} at {}", err, err.instance_path())).collect();
+        let problems: Vec<String> =
+            validator.iter_errors(&log).map(|err| format!("{} at {}", err, err.instance_path())).collect();
         assert!(problems.is_empty(), "invalid SARIF:\n{}", problems.join("\n"));
         let run0 = &log["runs"][0];
         let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
@@ -97,7 +104,10 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     let results = log["runs"][0]["results"].as_array().unwrap();
     let console = results.iter().find(|r| r["ruleId"] == "no-console-log").unwrap();
     assert_eq!(console["locations"][0]["physicalLocation"]["region"]["startColumn"], 29);
-    assert_eq!(console["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"], "logger.info(greeting, 1)");
+    assert_eq!(
+        console["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "logger.info(greeting, 1)"
+    );
 }
 
 #[test]
@@ -120,8 +130,16 @@ fn gitignore_and_ignore_files_are_respected() {
 fn a_broken_practice_is_located_and_the_others_still_run() {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&fixture("basic"), dir.path());
-    std::fs::write(dir.path().join(".praxis/practices/broken.yaml"), "id: broken\nname: Broken\nlanguages: [python]\nrule:\n  pattern: print($A\n").unwrap();
-    std::fs::write(dir.path().join(".praxis/practices/typo.yaml"), "id: typo\nname: Typo\nlanguages: [python]\nrule: {kind: call}\nseverty: error\n").unwrap();
+    std::fs::write(
+        dir.path().join(".praxis/practices/broken.yaml"),
+        "id: broken\nname: Broken\nlanguages: [python]\nrule:\n  pattern: print($A\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".praxis/practices/typo.yaml"),
+        "id: typo\nname: Typo\nlanguages: [python]\nrule: {kind: call}\nseverty: error\n",
+    )
+    .unwrap();
     let run = praxis(dir.path(), &["check", "--format", "json"]);
     assert_eq!(run.code, 2, "practice errors exit 2");
     assert!(
@@ -130,12 +148,19 @@ fn a_broken_practice_is_located_and_the_others_still_run() {
         run.stderr
     );
     assert!(run.stderr.contains(".praxis/practices/typo.yaml:5:1: unknown field `severty`"), "{}", run.stderr);
-    assert!(run.stderr.lines().all(|line| line.starts_with("error: ") || line.starts_with("warning: ")), "{}", run.stderr);
+    assert!(
+        run.stderr.lines().all(|line| line.starts_with("error: ") || line.starts_with("warning: ")),
+        "{}",
+        run.stderr
+    );
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["errors"].as_array().unwrap().len(), 2);
     assert_eq!(report["errors"][0]["path"], ".praxis/practices/broken.yaml");
     assert_eq!(report["errors"][0]["start"], serde_json::json!({"line": 5, "column": 12}));
-    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["practice"] == "no-print"), "the other practices ran");
+    assert!(
+        report["findings"].as_array().unwrap().iter().any(|f| f["practice"] == "no-print"),
+        "the other practices ran"
+    );
 }
 
 #[test]
@@ -160,7 +185,8 @@ fn hostile_files_are_skipped_without_crashing() {
     assert!(run.stderr.contains("src/latin1.py: skipped: not valid UTF-8"), "{}", run.stderr);
     assert!(run.stderr.contains("src/huge.py: skipped: larger than 10 MiB"), "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let broken: Vec<_> = report["findings"].as_array().unwrap().iter().filter(|f| f["path"] == "src/broken.py").collect();
+    let broken: Vec<_> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["path"] == "src/broken.py").collect();
     assert_eq!(broken.len(), 1, "a file that does not parse is still checked around its errors");
     assert_eq!(broken[0]["start"]["line"], 3);
 }

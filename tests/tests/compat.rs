@@ -28,7 +28,8 @@ fn language(name: &str) -> &'static str {
 }
 
 fn yaml(path: &Path) -> Value {
-    serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
 /// Converts every rule of an ast-grep project folder into a practice file in `out`; returns
@@ -93,11 +94,19 @@ fn a_wrong_example_fails_naming_practice_and_example() {
         "id: no-print\nname: No print\nlanguages: [python]\nrule: {pattern: print($$$A)}\nexamples:\n  bad:\n    - code: print(1)\n    - code: log(1)\n  good:\n    - code: log(2)\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("ok.yaml"), "id: ok\nname: Fine\nlanguages: [python]\nrule: {kind: lambda}\nexamples:\n  bad: [{code: 'f = lambda: 1'}]\n").unwrap();
+    std::fs::write(
+        dir.path().join("ok.yaml"),
+        "id: ok\nname: Fine\nlanguages: [python]\nrule: {kind: lambda}\nexamples:\n  bad: [{code: 'f = lambda: 1'}]\n",
+    )
+    .unwrap();
     let run = praxis(dir.path(), &["test", "--practices", "."]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("FAIL  no-print (2 bad, 1 good)"), "{}", run.stdout);
-    assert!(run.stdout.contains("no-print.yaml:8:13: no-print: bad example 2 (python) produced no finding"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("no-print.yaml:8:13: no-print: bad example 2 (python) produced no finding"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("ok    ok (1 bad, 0 good)"), "{}", run.stdout);
     assert!(run.stdout.contains("practices: 1 ok, 1 failing"), "{}", run.stdout);
 }

@@ -17,7 +17,10 @@ pub fn practice(language: &str, body: &str) -> Practice {
     }
     yaml.push_str(body);
     Practice::from_yaml(&yaml, None).unwrap_or_else(|errors| {
-        panic!("practice does not compile:\n{}\n---\n{yaml}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "practice does not compile:\n{}\n---\n{yaml}",
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        )
     })
 }
 

@@ -48,7 +48,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
 
     let mut findings = outcome.findings;
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let report = CheckReport { findings: &findings, errors: &loaded.errors, files: outcome.checked, practices: &loaded.set };
+    let report =
+        CheckReport { findings: &findings, errors: &loaded.errors, files: outcome.checked, practices: &loaded.set };
     let mut stdout = std::io::stdout().lock();
     report::write(args.format, &report, &mut stdout)?;
     stdout.flush()?;
@@ -71,7 +72,13 @@ struct Outcome {
 }
 
 /// Checks `sources` on `jobs` threads; each takes the next unchecked file.
-fn check_files(sources: &[SourceFile], set: &PracticeSet, root: &std::path::Path, cwd: &std::path::Path, jobs: usize) -> Outcome {
+fn check_files(
+    sources: &[SourceFile],
+    set: &PracticeSet,
+    root: &std::path::Path,
+    cwd: &std::path::Path,
+    jobs: usize,
+) -> Outcome {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);

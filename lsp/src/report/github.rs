@@ -10,7 +10,10 @@ pub fn write(report: &CheckReport<'_>, out: &mut impl Write) -> std::io::Result<
     for error in report.errors {
         let mut properties = String::new();
         if let Some(file) = &error.file {
-            properties = format!(" file={}", property(&crate::files::relative(file, &std::env::current_dir().unwrap_or_default())));
+            properties = format!(
+                " file={}",
+                property(&crate::files::relative(file, &std::env::current_dir().unwrap_or_default()))
+            );
             if let Some(position) = error.position {
                 properties.push_str(&format!(",line={},col={}", position.line, position.column));
             }

@@ -60,7 +60,8 @@ pub fn write(report: &CheckReport<'_>, out: &mut impl Write) -> std::io::Result<
 fn underline(finding: &Located) -> String {
     let chars: Vec<char> = finding.line_text.chars().collect();
     let start = (finding.start.column - 1).min(chars.len());
-    let end = if finding.end.line == finding.start.line { (finding.end.column - 1).min(chars.len()) } else { chars.len() };
+    let end =
+        if finding.end.line == finding.start.line { (finding.end.column - 1).min(chars.len()) } else { chars.len() };
     let lead: String = chars[..start].iter().map(|c| if *c == '\t' { '\t' } else { ' ' }).collect();
     format!("{lead}{}", "^".repeat(end.saturating_sub(start).max(1)))
 }

@@ -40,7 +40,8 @@ pub fn write(report: &CheckReport<'_>, out: &mut impl Write) -> std::io::Result<
         "defaultConfiguration": {"level": "note"},
     }));
     let rule_index = |id: &str| rules.iter().position(|rule| rule["id"] == id);
-    let results: Vec<Value> = report.findings.iter().map(|finding| result(finding, rule_index(&finding.practice))).collect();
+    let results: Vec<Value> =
+        report.findings.iter().map(|finding| result(finding, rule_index(&finding.practice))).collect();
     let notifications: Vec<Value> = report
         .errors
         .iter()
