@@ -155,7 +155,7 @@ impl PracticeSet {
         let grammar = Grammar::get(language);
         let Some(index) = self.indexes.iter().find(|index| index.language == language) else {
             if let Some(comments) = comments.as_deref_mut() {
-                walk(doc, region.as_ref(), |node| {
+                walk(doc, region.as_ref(), |node, _| {
                     if grammar.is_comment(node) {
                         comments.push(node)
                     }
@@ -168,7 +168,7 @@ impl PracticeSet {
         let root = doc.tree().root_node();
         let queries = QueryCache::default();
         let mut env = Env::default();
-        walk(doc, region.as_ref(), |node| {
+        walk(doc, region.as_ref(), |node, path| {
             let slot = grammar.slot(grammar.kind(node));
             if let Some(comments) = comments.as_deref_mut()
                 && grammar.is_comment(node)
@@ -182,7 +182,15 @@ impl PracticeSet {
                 }
                 let practice = &self.practices[number];
                 let Some(compiled) = practice.rule_for(language) else { continue };
-                let cx = Cx { source, root, grammar, compiled, queries: &queries };
+                let cx = Cx {
+                    source,
+                    root,
+                    grammar,
+                    compiled,
+                    queries: &queries,
+                    walk: Some((node, path)),
+                    parent_hint: None,
+                };
                 env.reset(0);
                 let outcome = catch_unwind(AssertUnwindSafe(|| compiled.matches(node, &cx, &mut env)));
                 match outcome {
@@ -205,18 +213,21 @@ impl PracticeSet {
     }
 }
 
-/// Visits every node overlapping `region` (all nodes without one) in pre-order.
-fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl FnMut(Node<'t>)) {
+/// Visits every node overlapping `region` (all nodes without one) in pre-order, with its
+/// ancestors (root first).
+fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {
     let overlaps =
         |node: Node<'_>| region.is_none_or(|region| node.start_byte() <= region.end && node.end_byte() >= region.start);
     let mut cursor = doc.tree().walk();
+    let mut path: Vec<Node<'t>> = Vec::new();
     loop {
         let node = cursor.node();
         let inside = overlaps(node);
         if inside {
-            visit(node);
+            visit(node, &path);
         }
         if inside && cursor.goto_first_child() {
+            path.push(node);
             continue;
         }
         loop {
@@ -226,6 +237,7 @@ fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl Fn
             if !cursor.goto_parent() {
                 return;
             }
+            path.pop();
         }
     }
 }
@@ -271,14 +283,15 @@ impl Practice {
         let grammar = Grammar::get(language);
         let (source, root) = (doc.text(), doc.tree().root_node());
         let queries = QueryCache::default();
-        let cx = Cx { source, root, grammar, compiled, queries: &queries };
         let mut findings = Vec::new();
         let mut comments = Vec::new();
         let mut env = Env::default();
-        walk(doc, None, |node| {
+        walk(doc, None, |node, path| {
             if grammar.is_comment(node) {
                 comments.push(node);
             }
+            let cx =
+                Cx { source, root, grammar, compiled, queries: &queries, walk: Some((node, path)), parent_hint: None };
             env.reset(0);
             if compiled.matches(node, &cx, &mut env) {
                 findings.push(finding(self, node, &env, source));

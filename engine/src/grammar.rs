@@ -24,12 +24,13 @@ pub(crate) struct Grammar {
 impl Grammar {
     /// The tables for `language`, built once per process.
     pub fn get(language: &'static Language) -> &'static Grammar {
-        static GRAMMARS: OnceLock<Vec<Grammar>> = OnceLock::new();
-        let grammars = GRAMMARS.get_or_init(|| praxis_grammars::LANGUAGES.iter().map(Grammar::build).collect());
-        grammars
+        static GRAMMARS: [OnceLock<Grammar>; praxis_grammars::LANGUAGES.len()] =
+            [const { OnceLock::new() }; praxis_grammars::LANGUAGES.len()];
+        let index = praxis_grammars::LANGUAGES
             .iter()
-            .find(|grammar| std::ptr::eq(grammar.language, language))
-            .unwrap_or_else(|| panic!("{} is not in the language registry", language.name))
+            .position(|known| std::ptr::eq(known, language))
+            .unwrap_or_else(|| panic!("{} is not in the language registry", language.name));
+        GRAMMARS[index].get_or_init(|| Grammar::build(language))
     }
 
     fn build(language: &'static Language) -> Grammar {
@@ -61,9 +62,7 @@ impl Grammar {
 
     /// The canonical kind of a node.
     pub fn kind(&self, node: Node<'_>) -> u16 {
-        if node.is_error() {
-            return ERROR_KIND;
-        }
+        // ERROR nodes have the symbol u16::MAX, past the end of the table.
         self.canonical.get(node.kind_id() as usize).copied().unwrap_or(ERROR_KIND)
     }
 

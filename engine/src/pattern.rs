@@ -13,6 +13,7 @@ use std::sync::{Arc, LazyLock};
 
 use praxis_grammars::Language;
 use regex::Regex;
+use smallvec::SmallVec;
 use tree_sitter::{Node, Tree};
 
 use crate::env::{Binding, Env};
@@ -181,15 +182,13 @@ impl Matcher<'_> {
             PNode::Multi { name } => {
                 name.as_ref().is_none_or(|name| env.bind(name, Binding::Nodes(vec![node]), self.source))
             }
-            PNode::Leaf { kind, text } => {
-                self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text
-            }
+            PNode::Leaf { kind, text } => self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text,
             PNode::Inner { kind, children } => {
                 if self.grammar.kind(node) != *kind {
                     return false;
                 }
                 let mut cursor = node.walk();
-                let targets: Vec<Node<'t>> =
+                let targets: SmallVec<[Node<'t>; 8]> =
                     node.children(&mut cursor).filter(|child| significant(*child, self.grammar)).collect();
                 self.sequence(children, &targets, env)
             }

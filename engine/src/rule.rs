@@ -456,12 +456,64 @@ pub(crate) struct QueryCache<'t> {
 }
 
 /// What a rule is tested against: one document.
+#[derive(Clone, Copy)]
 pub(crate) struct Cx<'a, 't> {
     pub source: &'t str,
     pub root: Node<'t>,
     pub grammar: &'static Grammar,
     pub compiled: &'a CompiledRule,
     pub queries: &'a QueryCache<'t>,
+    /// The node the walk is at and its ancestors, root first. tree-sitter finds a parent by
+    /// descending from the root, so `inside` and `nthChild` use this path when they can.
+    pub walk: Option<(Node<'t>, &'a [Node<'t>])>,
+    /// A node a relational rule is looking at and its parent, known from the search.
+    pub parent_hint: Option<(Node<'t>, Node<'t>)>,
+}
+
+impl<'t> Cx<'_, 't> {
+    /// The ancestors of `node`, nearest first.
+    fn ancestors(&self, node: Node<'t>) -> Ancestors<'_, 't> {
+        if let Some((current, path)) = self.walk
+            && current == node
+        {
+            return Ancestors::Known(None, path.iter().rev());
+        }
+        if let Some((child, parent)) = self.parent_hint
+            && child == node
+        {
+            return match self.walk {
+                Some((current, path)) if current == parent => Ancestors::Known(Some(parent), path.iter().rev()),
+                _ => Ancestors::Parents(Some(parent)),
+            };
+        }
+        Ancestors::Parents(node.parent())
+    }
+
+    /// The context for testing `candidate`, whose parent is `parent`.
+    fn at_child(&self, candidate: Node<'t>, parent: Node<'t>) -> Self {
+        Cx { parent_hint: Some((candidate, parent)), ..*self }
+    }
+}
+
+enum Ancestors<'a, 't> {
+    /// A known parent, then the walk's path.
+    Known(Option<Node<'t>>, std::iter::Rev<std::slice::Iter<'a, Node<'t>>>),
+    Parents(Option<Node<'t>>),
+}
+
+impl<'t> Iterator for Ancestors<'_, 't> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        match self {
+            Ancestors::Known(first, path) => first.take().or_else(|| path.next().copied()),
+            Ancestors::Parents(next) => {
+                let node = (*next)?;
+                *next = node.parent();
+                Some(node)
+            }
+        }
+    }
 }
 
 impl CompiledRule {
@@ -553,7 +605,7 @@ fn nth_child<'t>(
     of_rule: Option<&Rule>,
     cx: &Cx<'_, 't>,
 ) -> bool {
-    let Some(parent) = node.parent() else { return false };
+    let Some(parent) = cx.ancestors(node).next() else { return false };
     if !node.is_named() {
         return false;
     }
@@ -570,7 +622,7 @@ fn nth_child<'t>(
 impl Relation {
     fn matches<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
         let mark = env.mark();
-        let try_candidate = |candidate: Node<'t>, env: &mut Env<'t>| {
+        let try_candidate = |candidate: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>| {
             if self.rule.matches(candidate, cx, env) {
                 return true;
             }
@@ -580,12 +632,12 @@ impl Relation {
         match self.direction {
             Direction::Inside => {
                 let mut child = node;
-                while let Some(parent) = child.parent() {
+                for parent in cx.ancestors(node) {
                     let in_field = self.field.is_none_or(|field| {
                         let mut cursor = parent.walk();
                         parent.children_by_field_id(field, &mut cursor).any(|c| c == child)
                     });
-                    if in_field && try_candidate(parent, env) {
+                    if in_field && try_candidate(parent, cx, env) {
                         return true;
                     }
                     if self.stops_at(parent, cx) {
@@ -596,23 +648,24 @@ impl Relation {
                 false
             }
             Direction::Has => {
+                // Candidates with their parents, nearest first.
                 let mut cursor = node.walk();
-                let children: Vec<Node<'t>> = match self.field {
-                    Some(field) => node.children_by_field_id(field, &mut cursor).collect(),
-                    None => node.children(&mut cursor).collect(),
+                let mut stack: Vec<(Node<'t>, Node<'t>)> = match self.field {
+                    Some(field) => node.children_by_field_id(field, &mut cursor).map(|child| (child, node)).collect(),
+                    None => node.children(&mut cursor).map(|child| (child, node)).collect(),
                 };
-                let mut stack: Vec<Node<'t>> = children.into_iter().rev().collect();
-                while let Some(candidate) = stack.pop() {
-                    if try_candidate(candidate, env) {
+                stack.reverse();
+                while let Some((candidate, parent)) = stack.pop() {
+                    let candidate_cx = cx.at_child(candidate, parent);
+                    if try_candidate(candidate, &candidate_cx, env) {
                         return true;
                     }
-                    if matches!(self.stop, Stop::Neighbor) || self.stops_at(candidate, cx) {
+                    if matches!(self.stop, Stop::Neighbor) || self.stops_at(candidate, &candidate_cx) {
                         continue;
                     }
-                    let mut cursor = candidate.walk();
-                    let mut grandchildren: Vec<Node<'t>> = candidate.children(&mut cursor).collect();
-                    grandchildren.reverse();
-                    stack.extend(grandchildren);
+                    let start = stack.len();
+                    stack.extend(candidate.children(&mut cursor).map(|child| (child, candidate)));
+                    stack[start..].reverse();
                 }
                 false
             }
@@ -622,7 +675,7 @@ impl Relation {
                 };
                 let mut current = step(node);
                 while let Some(sibling) = current {
-                    if try_candidate(sibling, env) {
+                    if try_candidate(sibling, cx, env) {
                         return true;
                     }
                     if self.stops_at(sibling, cx) {

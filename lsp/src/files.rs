@@ -111,7 +111,6 @@ pub fn relative_or_absolute(dir: &Path) -> PathBuf {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
