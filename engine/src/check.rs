@@ -213,6 +213,19 @@ impl PracticeSet {
     }
 }
 
+/// Applies suppression comments to the raw findings of a whole document (see
+/// [`PracticeSet::find`]): suppressed findings go, and unused suppressions become hints.
+pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
+    let grammar = Grammar::get(doc.language());
+    let mut comments = Vec::new();
+    walk(doc, None, |node, _| {
+        if grammar.is_comment(node) {
+            comments.push(node);
+        }
+    });
+    suppress::apply(doc, &comments, findings)
+}
+
 /// Visits every node overlapping `region` (all nodes without one) in pre-order, with its
 /// ancestors (root first).
 fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {

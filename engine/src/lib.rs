@@ -17,7 +17,7 @@ mod rule;
 mod suppress;
 mod yaml;
 
-pub use check::{Finding, Fix, PracticeFailure, PracticeSet, Report, UNUSED_IGNORE};
+pub use check::{Finding, Fix, PracticeFailure, PracticeSet, Report, UNUSED_IGNORE, apply_suppressions};
 pub use document::{Document, LineIndex};
 pub use examples::{ExampleFailure, ExampleKind, ExampleResults};
 pub use model::{PracticeDoc, Severity};

@@ -102,7 +102,10 @@ impl Pattern {
         }
         fallback.ok_or_else(|| {
             let tree = grammar::parse(language, trimmed, None);
-            format!("the pattern does not parse as {}{}", language.name, error_hint(&tree, trimmed))
+            let hint = error_hint(&tree, trimmed);
+            // Show the metavariables as written, not their stand-ins.
+            let hint = if language.metavar_char == 'µ' { hint.replace('µ', "$") } else { hint };
+            format!("the pattern does not parse as {}{hint}", language.name)
         })
     }
 

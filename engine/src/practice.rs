@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use praxis_grammars::Language;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -235,7 +235,8 @@ fn build_globs(patterns: &[String], key: &str, error: &mut impl FnMut(&str, bool
     }
     let mut builder = GlobSetBuilder::new();
     for (index, pattern) in patterns.iter().enumerate() {
-        match Glob::new(pattern.trim_start_matches("./")) {
+        // `*` stays within one folder and `**` crosses folders, as in .gitignore.
+        match globset::GlobBuilder::new(pattern.trim_start_matches("./")).literal_separator(true).build() {
             Ok(glob) => {
                 builder.add(glob);
             }

@@ -128,4 +128,9 @@ fn files_and_ignores_globs() {
     assert!(!practice.applies_to(Some("lib/app.py")));
     assert!(!practice.applies_to(Some("src/test_app.py")));
     assert!(practice.applies_to(None));
+    let shallow =
+        Practice::from_yaml("id: p\nname: n\nlanguages: [python]\nrule: {kind: call}\nfiles: ['web/*']\n", None)
+            .unwrap();
+    assert!(shallow.applies_to(Some("web/a.py")));
+    assert!(!shallow.applies_to(Some("web/deep/a.py")), "`*` does not cross folders");
 }

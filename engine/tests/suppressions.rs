@@ -120,3 +120,25 @@ fn unused_suppressions_are_hints() {
 fn suppression_text_in_strings_is_not_a_suppression() {
     check("python", "rule: {pattern: foo($A)}", "«foo(\"praxis-ignore\")»\n");
 }
+
+/// The pieces an editor re-checks with: matches in a region, then suppressions over the whole
+/// document, agree with a full check.
+#[test]
+fn region_matches_plus_suppressions_agree_with_a_full_check() {
+    use praxis_engine::{Document, PracticeSet, apply_suppressions};
+    let practice = support::practice("python", "rule: {pattern: foo($A)}");
+    let (set, _) = PracticeSet::new([practice]);
+    let source = "foo(1)\nfoo(2)  # praxis-ignore\ndef f():\n    foo(3)\n    return foo(4)\n";
+    let doc = Document::new(praxis_grammars::by_name("python").unwrap(), source);
+    let full = set.check(&doc, None).findings;
+    assert_eq!(full.len(), 3);
+
+    let region = source.find("foo(3)").unwrap()..source.find("foo(3)").unwrap() + 3;
+    let raw = set.find(&doc, None, Some(region.clone()), None).findings;
+    assert_eq!(raw.iter().map(|f| &source[f.range.clone()]).collect::<Vec<_>>(), ["foo(3)"]);
+
+    let everything = set.find(&doc, None, None, None).findings;
+    let mut rebuilt = apply_suppressions(&doc, everything);
+    rebuilt.sort_by_key(|f| f.range.start);
+    assert_eq!(rebuilt, full);
+}

@@ -14,7 +14,18 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
+    let args = match cli::Args::try_parse() {
+        Ok(args) => args,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            report::error_line(&usage_error(&err));
+            return cli::Exit::Usage.into();
+        }
+    };
     init_logging();
     match cli::run(args) {
         Ok(code) => code.into(),
@@ -29,6 +40,18 @@ fn main() -> ExitCode {
             cli::Exit::Usage.into()
         }
     }
+}
+
+/// clap's message on one line, as every praxis error is.
+fn usage_error(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information") && !line.starts_with("Usage:"))
+        .collect();
+    let joined = parts.join("; ");
+    format!("{}; see `praxis --help`", joined.strip_prefix("error: ").unwrap_or(&joined))
 }
 
 /// `PRAXIS_LOG=debug` (any `tracing` filter) turns on logs, written to stderr.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use praxis_engine::{Practice, PracticeError, PracticeSet};
+use praxis_engine::{Practice, PracticeError, PracticeSet, Severity, UNUSED_IGNORE};
 
 use crate::cli::PracticeArgs;
 use crate::project::Project;
@@ -15,6 +15,8 @@ pub struct Loaded {
     pub errors: Vec<PracticeError>,
     /// Warnings that do not stop anything (a severity override for an unknown id).
     pub warnings: Vec<String>,
+    /// The severity of `unused-ignore` hints; `None` when the config disables them.
+    pub unused_ignore: Option<Severity>,
     pub project: Option<Project>,
 }
 
@@ -64,10 +66,18 @@ pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
         }
     }
     let mut warnings = Vec::new();
+    let mut unused_ignore = Some(Severity::Hint);
     if let Some(project) = &project {
         let config = &project.config;
         practices.retain(|practice| !config.practices.disable.iter().any(|id| id == practice.id()));
+        if config.practices.disable.iter().any(|id| id == UNUSED_IGNORE) {
+            unused_ignore = None;
+        }
         for (id, severity) in &config.severity {
+            if id == UNUSED_IGNORE {
+                unused_ignore = unused_ignore.map(|_| *severity);
+                continue;
+            }
             match practices.iter_mut().find(|practice| practice.id() == id) {
                 Some(practice) => practice.severity = *severity,
                 None if !config.practices.disable.contains(id) => warnings
@@ -78,7 +88,14 @@ pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
     }
     let (set, duplicates) = PracticeSet::new(practices);
     errors.extend(duplicates);
-    Ok(Loaded { set, errors, warnings, project })
+    // Errors name their files as the user would type them, like findings do.
+    let cwd = std::env::current_dir()?;
+    for error in &mut errors {
+        if let Some(file) = &mut error.file {
+            *file = PathBuf::from(crate::files::relative(file, &cwd));
+        }
+    }
+    Ok(Loaded { set, errors, warnings, unused_ignore, project })
 }
 
 fn config_path(project: &Project) -> PathBuf {

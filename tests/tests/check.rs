@@ -143,7 +143,9 @@ fn a_broken_practice_is_located_and_the_others_still_run() {
     let run = praxis(dir.path(), &["check", "--format", "json"]);
     assert_eq!(run.code, 2, "practice errors exit 2");
     assert!(
-        run.stderr.contains(".praxis/practices/broken.yaml:5:12: the pattern does not parse as python"),
+        run.stderr.contains(
+            "error: .praxis/practices/broken.yaml:5:12: the pattern does not parse as python (near `print($A`)"
+        ),
         "{}",
         run.stderr
     );
@@ -213,8 +215,27 @@ fn usage_errors_exit_2_with_one_line() {
     let run = praxis(dir.path(), &["check", "--practices", "nowhere"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("practices folder nowhere does not exist"), "{}", run.stderr);
+    let run = praxis(dir.path(), &["check", "--format", "xml"]);
+    assert_eq!((run.code, run.stderr.lines().count()), (2, 1), "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: invalid value 'xml' for '--format <FORMAT>'"), "{}", run.stderr);
     let run = praxis(&fixture("basic"), &["check", "no-such-file.py"]);
     assert!(run.stderr.contains("no-such-file.py: cannot read: no such file or directory"), "{}", run.stderr);
+}
+
+#[test]
+fn unused_ignore_hints_follow_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("basic"), dir.path());
+    std::fs::write(dir.path().join("src/extra.py"), "pass  # praxis-ignore\n").unwrap();
+    let hints = |dir: &std::path::Path| -> Vec<Value> {
+        let report: Value = serde_json::from_str(&praxis(dir, &["check", "--format", "json"]).stdout).unwrap();
+        report["findings"].as_array().unwrap().iter().filter(|f| f["practice"] == "unused-ignore").cloned().collect()
+    };
+    assert_eq!(hints(dir.path())[0]["severity"], "hint");
+    std::fs::write(dir.path().join(".praxis/config.toml"), "[severity]\nunused-ignore = \"warning\"\n").unwrap();
+    assert_eq!(hints(dir.path())[0]["severity"], "warning");
+    std::fs::write(dir.path().join(".praxis/config.toml"), "[practices]\ndisable = [\"unused-ignore\"]\n").unwrap();
+    assert!(hints(dir.path()).is_empty());
 }
 
 #[test]

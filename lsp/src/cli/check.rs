@@ -1,12 +1,12 @@
 //! `praxis check`: every file under the given paths, checked in parallel, one report.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use praxis_engine::{Document, LineIndex, PracticeSet};
+use praxis_engine::{Document, LineIndex, PracticeSet, Severity, UNUSED_IGNORE};
 
 use super::{CheckArgs, Exit};
 use crate::files::{self, SourceFile};
@@ -38,7 +38,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     }
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
     let cwd = std::env::current_dir()?;
-    let outcome = check_files(&sources, &loaded.set, &root, &cwd, jobs);
+    let outcome = check_files(
+        &sources,
+        &Setup { set: &loaded.set, root: &root, cwd: &cwd, unused_ignore: loaded.unused_ignore },
+        jobs,
+    );
     for skip in &outcome.skipped {
         report::warning_line(skip);
     }
@@ -71,14 +75,18 @@ struct Outcome {
     failures: Vec<String>,
 }
 
+/// What every file is checked with.
+struct Setup<'a> {
+    set: &'a PracticeSet,
+    /// `files`/`ignores` globs are relative to this folder.
+    root: &'a Path,
+    /// Paths are shown relative to this folder.
+    cwd: &'a Path,
+    unused_ignore: Option<Severity>,
+}
+
 /// Checks `sources` on `jobs` threads; each takes the next unchecked file.
-fn check_files(
-    sources: &[SourceFile],
-    set: &PracticeSet,
-    root: &std::path::Path,
-    cwd: &std::path::Path,
-    jobs: usize,
-) -> Outcome {
+fn check_files(sources: &[SourceFile], setup: &Setup<'_>, jobs: usize) -> Outcome {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
@@ -92,7 +100,7 @@ fn check_files(
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(source) = sources.get(index) else { break };
-                        check_one(source, set, root, cwd, &mut local);
+                        check_one(source, setup, &mut local);
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                     let mut results = results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -113,8 +121,8 @@ fn check_files(
     outcome
 }
 
-fn check_one(source: &SourceFile, set: &PracticeSet, root: &std::path::Path, cwd: &std::path::Path, out: &mut Outcome) {
-    let shown = files::relative(&source.path, cwd);
+fn check_one(source: &SourceFile, setup: &Setup<'_>, out: &mut Outcome) {
+    let shown = files::relative(&source.path, setup.cwd);
     let text = match files::read(&source.path) {
         Ok(text) => text,
         Err(reason) => {
@@ -122,9 +130,15 @@ fn check_one(source: &SourceFile, set: &PracticeSet, root: &std::path::Path, cwd
             return;
         }
     };
-    let glob_path = files::relative(&source.path, root);
+    let glob_path = files::relative(&source.path, setup.root);
     let doc = Document::new(source.language, text);
-    let report = set.check(&doc, Some(&glob_path));
+    let mut report = setup.set.check(&doc, Some(&glob_path));
+    report.findings.retain_mut(|finding| {
+        if &*finding.practice != UNUSED_IGNORE {
+            return true;
+        }
+        setup.unused_ignore.inspect(|severity| finding.severity = *severity).is_some()
+    });
     out.checked += 1;
     let lines = LineIndex::new(doc.text());
     out.findings.extend(report.findings.into_iter().map(|finding| Located::new(&shown, doc.text(), &lines, finding)));

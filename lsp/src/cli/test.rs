@@ -29,7 +29,8 @@ pub fn run(args: &PracticeArgs) -> anyhow::Result<Exit> {
             }
         }
     }
-    let errors = loaded.errors.len();
+    let broken_files: std::collections::BTreeSet<_> = loaded.errors.iter().map(|error| &error.file).collect();
+    let errors = broken_files.len();
     let broken = if errors > 0 { format!(", {errors} with errors") } else { String::new() };
     writeln!(out, "\npractices: {passed} ok, {failed} failing{broken}")?;
     Ok(if errors > 0 {
