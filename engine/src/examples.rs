@@ -39,13 +39,7 @@ pub struct ExampleFailure {
 
 impl fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
-            write!(f, "{}", file.display())?;
-            if let Some(Position { line, column }) = self.position {
-                write!(f, ":{line}:{column}")?;
-            }
-            f.write_str(": ")?;
-        }
+        crate::practice::write_location(f, self.file.as_deref(), self.position)?;
         write!(f, "{}: {} example {} ({}) {}", self.practice, self.kind, self.number, self.language, self.reason)
     }
 }

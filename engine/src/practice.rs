@@ -28,15 +28,23 @@ pub struct PracticeError {
 
 impl fmt::Display for PracticeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
-            write!(f, "{}", file.display())?;
-            if let Some(Position { line, column }) = self.position {
-                write!(f, ":{line}:{column}")?;
-            }
-            f.write_str(": ")?;
-        }
+        write_location(f, self.file.as_deref(), self.position)?;
         f.write_str(&self.message)
     }
+}
+
+/// Writes `file:line:column: ` (or as much of it as is known) before a message.
+pub(crate) fn write_location(
+    f: &mut fmt::Formatter<'_>,
+    file: Option<&Path>,
+    position: Option<Position>,
+) -> fmt::Result {
+    let Some(file) = file else { return Ok(()) };
+    write!(f, "{}", file.display())?;
+    if let Some(Position { line, column }) = position {
+        write!(f, ":{line}:{column}")?;
+    }
+    f.write_str(": ")
 }
 
 impl std::error::Error for PracticeError {}

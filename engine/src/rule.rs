@@ -233,7 +233,8 @@ impl Compiler {
             }
         }
         if let Some(regex) = &config.regex {
-            match Regex::new(regex) {
+            // Rules test short node texts; a small lazy-DFA cache keeps memory flat as rules grow.
+            match regex::RegexBuilder::new(regex).dfa_size_limit(256 * 1024).build() {
                 Ok(regex) => parts.push(Rule::Regex(regex)),
                 Err(err) => {
                     self.error(join_key(path, "regex"), format!("invalid regex: {}", one_line(&err.to_string())))

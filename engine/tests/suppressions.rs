@@ -142,3 +142,12 @@ fn region_matches_plus_suppressions_agree_with_a_full_check() {
     rebuilt.sort_by_key(|f| f.range.start);
     assert_eq!(rebuilt, full);
 }
+
+#[test]
+fn json_with_comments_suppresses() {
+    check(
+        "json",
+        "rule: {kind: pair, has: {field: key, regex: password}}",
+        "{\n  // praxis-ignore\n  \"password\": \"a\",\n  «\"password2\": \"b\"»\n}\n",
+    );
+}

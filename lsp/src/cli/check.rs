@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use praxis_engine::{Document, LineIndex, PracticeSet, Severity, UNUSED_IGNORE};
 
-use super::{CheckArgs, Exit};
+use super::{CheckArgs, Exit, Format};
 use crate::files::{self, SourceFile};
 use crate::practices;
 use crate::report::{self, CheckReport, Located};
@@ -40,7 +40,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     let cwd = std::env::current_dir()?;
     let outcome = check_files(
         &sources,
-        &Setup { set: &loaded.set, root: &root, cwd: &cwd, unused_ignore: loaded.unused_ignore },
+        &Setup {
+            set: &loaded.set,
+            root: &root,
+            cwd: &cwd,
+            unused_ignore: loaded.unused_ignore,
+            snippets: args.format == Format::Human,
+        },
         jobs,
     );
     for skip in &outcome.skipped {
@@ -83,6 +89,8 @@ struct Setup<'a> {
     /// Paths are shown relative to this folder.
     cwd: &'a Path,
     unused_ignore: Option<Severity>,
+    /// Whether findings keep their source line, for human output.
+    snippets: bool,
 }
 
 /// Checks `sources` on `jobs` threads; each takes the next unchecked file.
@@ -141,7 +149,9 @@ fn check_one(source: &SourceFile, setup: &Setup<'_>, out: &mut Outcome) {
     });
     out.checked += 1;
     let lines = LineIndex::new(doc.text());
-    out.findings.extend(report.findings.into_iter().map(|finding| Located::new(&shown, doc.text(), &lines, finding)));
+    out.findings.extend(
+        report.findings.into_iter().map(|finding| Located::new(&shown, doc.text(), &lines, finding, setup.snippets)),
+    );
     out.failures.extend(report.failures.into_iter().map(|failure| {
         format!("{shown}: practice `{}` failed and was skipped: {}", failure.practice, failure.message)
     }));

@@ -29,12 +29,13 @@ pub struct Located {
     pub severity: Severity,
     pub message: String,
     pub fix: Option<String>,
-    /// The text of the finding's first line, for snippets.
+    /// The text of the finding's first line, for snippets (human output only).
     pub line_text: String,
 }
 
 impl Located {
-    pub fn new(path: &str, text: &str, lines: &LineIndex, finding: Finding) -> Located {
+    /// Places `finding`; `snippet` keeps the text of its line for human output.
+    pub fn new(path: &str, text: &str, lines: &LineIndex, finding: Finding, snippet: bool) -> Located {
         let place = |offset: usize| {
             let (line, start) = lines.line_of(offset);
             LineCol { line: line + 1, column: text[start..offset].chars().count() + 1 }
@@ -49,7 +50,11 @@ impl Located {
             severity: finding.severity,
             message: finding.message,
             fix: finding.fix.map(|fix| fix.replacement),
-            line_text: text[line_start..line_end].trim_end_matches(['\n', '\r']).to_owned(),
+            line_text: if snippet {
+                text[line_start..line_end].trim_end_matches(['\n', '\r']).to_owned()
+            } else {
+                String::new()
+            },
         }
     }
 
