@@ -7,6 +7,7 @@
 
 mod check;
 mod document;
+mod draft;
 mod env;
 mod examples;
 mod grammar;
@@ -19,6 +20,7 @@ mod yaml;
 
 pub use check::{Finding, Fix, PracticeFailure, PracticeSet, Report, UNUSED_IGNORE, apply_suppressions};
 pub use document::{Document, LineIndex};
+pub use draft::{Draft, draft_pattern};
 pub use examples::{ExampleFailure, ExampleKind, ExampleResults};
 pub use model::{PracticeDoc, Severity};
 pub use practice::{Practice, PracticeError};

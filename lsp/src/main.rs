@@ -7,6 +7,7 @@ mod files;
 mod practices;
 mod project;
 mod report;
+mod server;
 mod starter;
 
 use std::process::ExitCode;

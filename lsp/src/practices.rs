@@ -30,11 +30,29 @@ impl Loaded {
     }
 }
 
-/// Loads the practices for a run that starts at `start` (a file or folder).
+/// Loads the practices for a command-line run that starts at `start` (a file or folder). Error
+/// paths are relative to the current directory, like the paths of findings.
 pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
+    let mut loaded = load_with(&args.dirs, start, &|path| std::fs::read_to_string(path))?;
+    let cwd = std::env::current_dir()?;
+    for error in &mut loaded.errors {
+        if let Some(file) = &mut error.file {
+            *file = PathBuf::from(crate::files::relative(file, &cwd));
+        }
+    }
+    Ok(loaded)
+}
+
+/// Loads practices from `dirs` (when given) or the project's folders, reading each file with
+/// `read` (the language server reads unsaved editor buffers through it).
+pub fn load_with(
+    dirs: &[PathBuf],
+    start: &Path,
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+) -> anyhow::Result<Loaded> {
     let project = Project::discover(start)?;
-    let dirs = if !args.dirs.is_empty() {
-        args.dirs.clone()
+    let dirs = if !dirs.is_empty() {
+        dirs.to_vec()
     } else if let Some(project) = &project {
         project.practice_dirs()
     } else {
@@ -51,7 +69,7 @@ pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
             bail!("practices folder {} does not exist", dir.display());
         }
         for file in practice_files(dir) {
-            match std::fs::read_to_string(&file) {
+            match read(&file) {
                 Ok(text) => match Practice::from_yaml(&text, Some(&file)) {
                     Ok(practice) => practices.push(practice),
                     Err(found) => errors.extend(found),
@@ -88,13 +106,6 @@ pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
     }
     let (set, duplicates) = PracticeSet::new(practices);
     errors.extend(duplicates);
-    // Errors name their files as the user would type them, like findings do.
-    let cwd = std::env::current_dir()?;
-    for error in &mut errors {
-        if let Some(file) = &mut error.file {
-            *file = PathBuf::from(crate::files::relative(file, &cwd));
-        }
-    }
     Ok(Loaded { set, errors, warnings, unused_ignore, project })
 }
 
@@ -103,7 +114,7 @@ fn config_path(project: &Project) -> PathBuf {
 }
 
 /// Every `.yaml`/`.yml` file under `dir`, sorted, without following symlinked folders.
-fn practice_files(dir: &Path) -> Vec<PathBuf> {
+pub fn practice_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {

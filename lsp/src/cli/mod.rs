@@ -34,6 +34,12 @@ enum Command {
         #[command(flatten)]
         practices: PracticeArgs,
     },
+    /// Run the language server on stdin/stdout.
+    Lsp {
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Create .praxis/ with a config and a starter set of practices.
     Init {
         /// Where to create it (default: the current directory).
@@ -123,5 +129,6 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Languages => languages::run(),
         Command::Explain { id, practices } => explain::run(&id, &practices),
         Command::Init { dir } => init::run(dir),
+        Command::Lsp { stdio: _ } => crate::server::run().map(|()| Exit::Clean),
     }
 }

@@ -1,0 +1,51 @@
+//! Hover on a finding: the practice's name, why it matters, and a good example.
+
+use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position, Uri};
+
+use super::convert::Positions;
+use super::state::{Content, State};
+
+pub fn hover(state: &mut State, uri: &Uri, position: Position) -> Option<Hover> {
+    let encoding = state.encoding;
+    let open = state.documents.get(uri)?;
+    let Content::Source(source) = &open.content else { return None };
+    let positions = Positions::new(source.doc.text(), encoding);
+    let offset = positions.offset(position);
+    let finding = source
+        .published
+        .iter()
+        .find(|finding| finding.range.start <= offset && offset < finding.range.end.max(finding.range.start + 1))?;
+    let range = positions.range(&finding.range);
+    let id = finding.practice.to_string();
+    let message = finding.message.clone();
+    let key = source.project.clone()?;
+    let project = state.project(&key)?;
+    let practice = project.set().get(&id);
+    let mut text = String::new();
+    match practice {
+        Some(practice) => {
+            let doc = &practice.doc;
+            text.push_str(&format!("**{}** `{}`\n\n", doc.name, doc.id));
+            if message != doc.name {
+                text.push_str(&format!("{message}\n\n"));
+            }
+            if !doc.description.is_empty() {
+                text.push_str(doc.description.trim_end());
+                text.push_str("\n\n");
+            }
+            let default_language = doc.languages.first().map_or("", String::as_str);
+            if let Some(good) = doc.examples.good.first() {
+                let language = good.language.as_deref().unwrap_or(default_language);
+                text.push_str(&format!("Good:\n\n```{language}\n{}\n```\n", good.code.trim_end()));
+            }
+            if let Some(url) = &doc.url {
+                text.push_str(&format!("\n[More]({url})\n"));
+            }
+        }
+        None => text.push_str(&format!("**{id}**\n\n{message}\n")),
+    }
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: text }),
+        range: Some(range),
+    })
+}

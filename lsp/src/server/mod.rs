@@ -1,0 +1,290 @@
+//! `praxis lsp`: the language server over stdio, on tower-lsp-server.
+//!
+//! Messages are handled one at a time, in the order they arrive (concurrency level 1), and every
+//! handler does its work synchronously on [`State`] before it awaits anything. So edits apply in
+//! order and a result is published before the next edit is even read: stale work cannot be
+//! published over a newer result. Long work (`praxis.checkWorkspace`) runs on its own task.
+
+mod actions;
+mod convert;
+mod create;
+mod hover;
+mod state;
+#[cfg(test)]
+mod tests;
+mod workspace_check;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use self::convert::Encoding;
+use self::state::{Publish, Settings, State};
+
+pub const COMMAND_CREATE_PRACTICE: &str = "praxis.createPractice";
+pub const COMMAND_RELOAD: &str = "praxis.reload";
+pub const COMMAND_CHECK_WORKSPACE: &str = "praxis.checkWorkspace";
+
+/// Runs the server on stdin/stdout until the client says `exit`.
+pub fn run() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let (service, socket) = LspService::build(Backend::new)
+            .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
+            .finish();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service).await;
+    });
+    Ok(())
+}
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    /// Set to stop a running workspace check.
+    cancel: Arc<AtomicBool>,
+    /// Whether the client can register file watchers dynamically.
+    watch: AtomicBool,
+}
+
+impl Backend {
+    fn new(client: Client) -> Backend {
+        Backend { client, state: Arc::default(), cancel: Arc::default(), watch: AtomicBool::new(false) }
+    }
+
+    /// Runs `work` on the state. A panic is logged and reported once, and the server goes on.
+    fn with_state<R>(&self, what: &str, work: impl FnOnce(&mut State) -> R) -> Option<R> {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match catch_unwind(AssertUnwindSafe(|| work(&mut state))) {
+            Ok(result) => Some(result),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!("{what} failed: {message}");
+                None
+            }
+        }
+    }
+
+    async fn publish(&self, publish: Vec<Publish>) {
+        for (uri, version, diagnostics) in publish {
+            self.client.publish_diagnostics(uri, diagnostics, version).await;
+        }
+    }
+
+    async fn cancel_progress(&self, params: WorkDoneProgressCancelParams) {
+        tracing::debug!("progress {:?} cancelled", params.token);
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+}
+
+fn folders(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|folder| folder.uri.to_file_path().map(|path| path.into_owned()))
+        .collect();
+    #[allow(deprecated)]
+    if folders.is_empty()
+        && let Some(root) = params.root_uri.as_ref().and_then(|uri| uri.to_file_path())
+    {
+        folders.push(root.into_owned());
+    }
+    folders
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let utf8 = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.as_ref())
+            .is_some_and(|encodings| encodings.contains(&PositionEncodingKind::UTF8));
+        let encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+        let watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.did_change_watched_files.as_ref())
+            .and_then(|watched| watched.dynamic_registration)
+            .unwrap_or(false);
+        self.watch.store(watch, Ordering::SeqCst);
+        let settings = params.initialization_options.as_ref().and_then(Settings::from_json).unwrap_or_default();
+        let folders = folders(&params);
+        self.with_state("initialize", |state| {
+            state.encoding = encoding;
+            state.settings = settings;
+            state.folders = folders;
+        });
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(if utf8 { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR]),
+                    ..CodeActionOptions::default()
+                })),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![
+                        COMMAND_CREATE_PRACTICE.into(),
+                        COMMAND_RELOAD.into(),
+                        COMMAND_CHECK_WORKSPACE.into(),
+                    ],
+                    ..ExecuteCommandOptions::default()
+                }),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo { name: "praxis".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if !self.watch.load(Ordering::SeqCst) {
+            return;
+        }
+        let watchers = ["**/.praxis/**/*.yaml", "**/.praxis/**/*.yml", "**/.praxis/config.toml"]
+            .into_iter()
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.into()), kind: None })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "praxis-practice-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        if let Err(err) = self.client.register_capability(vec![registration]).await {
+            tracing::warn!("could not watch practice files: {err}");
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.cancel.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let publish = self
+            .with_state("didOpen", |state| state.open(doc.uri, &doc.language_id, doc.version, doc.text))
+            .unwrap_or_default();
+        self.publish(publish).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let doc = params.text_document;
+        let publish = self
+            .with_state("didChange", |state| state.change(&doc.uri, doc.version, params.content_changes))
+            .unwrap_or_default();
+        self.publish(publish).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let publish = self.with_state("didClose", |state| state.close(&params.text_document.uri)).unwrap_or_default();
+        self.publish(publish).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let Some(settings) = Settings::from_json(&params.settings) else { return };
+        let publish = self
+            .with_state("didChangeConfiguration", |state| {
+                state.settings = settings;
+                state.reload()
+            })
+            .unwrap_or_default();
+        self.publish(publish).await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let publish = self
+            .with_state("didChangeWorkspaceFolders", |state| {
+                let path = |folder: &WorkspaceFolder| folder.uri.to_file_path().map(|path| path.into_owned());
+                let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(path).collect();
+                state.folders.retain(|folder| !removed.contains(folder));
+                state.folders.extend(params.event.added.iter().filter_map(path));
+                state.reload()
+            })
+            .unwrap_or_default();
+        self.publish(publish).await;
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        let publish = self.with_state("didChangeWatchedFiles", State::reload).unwrap_or_default();
+        self.publish(publish).await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let at = params.text_document_position_params;
+        Ok(self.with_state("hover", |state| hover::hover(state, &at.text_document.uri, at.position)).flatten())
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let actions = self
+            .with_state("codeAction", |state| actions::code_actions(state, &params.text_document.uri, params.range))
+            .unwrap_or_default();
+        Ok(if actions.is_empty() { None } else { Some(actions) })
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        match params.command.as_str() {
+            COMMAND_RELOAD => {
+                let publish = self.with_state("reload", State::reload).unwrap_or_default();
+                self.publish(publish).await;
+                Ok(None)
+            }
+            COMMAND_CREATE_PRACTICE => {
+                let args: create::CreateArgs =
+                    params.arguments.first().cloned().and_then(|value| serde_json::from_value(value).ok()).ok_or_else(
+                        || Error::invalid_params("praxis.createPractice takes {uri, range, kind, id?, name?}"),
+                    )?;
+                let created = self
+                    .with_state("createPractice", |state| create::create_practice(state, &args))
+                    .ok_or_else(Error::internal_error)?
+                    .map_err(|err| Error::invalid_params(format!("{err:#}")))?;
+                if let Some(uri) = Uri::from_file_path(&created.path) {
+                    let show =
+                        ShowDocumentParams { uri, external: Some(false), take_focus: Some(true), selection: None };
+                    if let Err(err) = self.client.show_document(show).await {
+                        tracing::debug!("client did not show the new practice: {err}");
+                    }
+                }
+                let publish = self.with_state("reload", State::reload).unwrap_or_default();
+                self.publish(publish).await;
+                Ok(Some(serde_json::json!({"path": created.path, "id": created.id})))
+            }
+            COMMAND_CHECK_WORKSPACE => {
+                self.cancel.store(false, Ordering::SeqCst);
+                let job = workspace_check::Job {
+                    client: self.client.clone(),
+                    state: self.state.clone(),
+                    cancel: self.cancel.clone(),
+                };
+                tokio::spawn(job.run());
+                Ok(Some(Value::Null))
+            }
+            other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! The language server's state: open documents, the practices of each project, and what is
+//! published. Everything here is synchronous; the protocol layer (`mod.rs`) calls in, then sends
+//! what these methods return.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use praxis_engine::{Document, ExampleFailure, Finding, PracticeError, PracticeSet, apply_suppressions};
+use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, TextDocumentContentChangeEvent, Uri};
+
+use super::convert::{self, Encoding, Positions};
+use crate::practices::{self, Loaded};
+
+/// Settings from `initializationOptions` and `workspace/didChangeConfiguration`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Practice folders (absolute, or relative to each workspace folder); replace the project's.
+    pub practices: Vec<PathBuf>,
+    pub server: Option<String>,
+    pub space: Option<String>,
+    pub stats: Option<bool>,
+}
+
+impl Settings {
+    /// Reads settings from a JSON value: the keys themselves, or under `praxis`.
+    pub fn from_json(value: &serde_json::Value) -> Option<Settings> {
+        let value = value.get("praxis").unwrap_or(value);
+        if value.is_null() {
+            return None;
+        }
+        serde_json::from_value(value.clone()).ok()
+    }
+}
+
+/// The practices of one project (or of the configured folders), with what is wrong with them.
+pub struct Project {
+    pub loaded: Loaded,
+    pub failures: Vec<ExampleFailure>,
+    /// The practice files it was loaded from.
+    pub files: Vec<PathBuf>,
+}
+
+impl Project {
+    pub fn set(&self) -> &PracticeSet {
+        &self.loaded.set
+    }
+}
+
+/// An open source document with its tree and its raw (unsuppressed) findings.
+pub struct Source {
+    pub doc: Document,
+    /// Findings before suppressions, kept so that an edit only re-matches what it touched.
+    pub raw: Vec<Finding>,
+    /// Findings after suppressions: what is published.
+    pub published: Vec<Finding>,
+    /// The project key (see [`State::project_key`]).
+    pub project: Option<PathBuf>,
+}
+
+pub enum Content {
+    Source(Source),
+    /// A practice file, or a file in a language Praxis does not check.
+    Text(String),
+}
+
+pub struct Open {
+    pub path: Option<PathBuf>,
+    pub version: i32,
+    pub content: Content,
+}
+
+impl Open {
+    pub fn text(&self) -> &str {
+        match &self.content {
+            Content::Source(source) => source.doc.text(),
+            Content::Text(text) => text,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct State {
+    pub encoding: Encoding,
+    pub settings: Settings,
+    pub folders: Vec<PathBuf>,
+    pub documents: HashMap<Uri, Open>,
+    /// Projects by key: the project root, or the workspace folder when settings name the
+    /// practice folders.
+    projects: HashMap<PathBuf, Project>,
+}
+
+/// Diagnostics to publish for one document.
+pub type Publish = (Uri, Option<i32>, Vec<Diagnostic>);
+
+impl State {
+    /// The key of the project a path belongs to: its `.praxis/` root, else the workspace folder
+    /// holding it when settings name practice folders.
+    pub fn project_key(&self, path: &Path) -> Option<PathBuf> {
+        if let Ok(Some(project)) = crate::project::Project::discover(path) {
+            return Some(project.root);
+        }
+        if self.settings.practices.is_empty() {
+            return None;
+        }
+        self.folders
+            .iter()
+            .filter(|folder| path.starts_with(folder))
+            .max_by_key(|folder| folder.as_os_str().len())
+            .cloned()
+    }
+
+    /// The project for `key`, loaded on first use.
+    pub fn project(&mut self, key: &Path) -> Option<&Project> {
+        if !self.projects.contains_key(key) {
+            let project = self.load_project(key)?;
+            self.projects.insert(key.to_path_buf(), project);
+        }
+        self.projects.get(key)
+    }
+
+    fn load_project(&self, key: &Path) -> Option<Project> {
+        let dirs: Vec<PathBuf> = self.settings.practices.iter().map(|dir| key.join(dir)).collect();
+        let overlays: HashMap<PathBuf, String> =
+            self.documents.values().filter_map(|open| Some((open.path.clone()?, open.text().to_owned()))).collect();
+        let read = |path: &Path| match overlays.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => std::fs::read_to_string(path),
+        };
+        let loaded = match practices::load_with(&dirs, key, &read) {
+            Ok(loaded) => loaded,
+            Err(err) => {
+                tracing::warn!("no practices for {}: {err:#}", key.display());
+                return None;
+            }
+        };
+        let practice_dirs = if dirs.is_empty() {
+            loaded.project.as_ref().map(|project| project.practice_dirs()).unwrap_or_default()
+        } else {
+            dirs
+        };
+        let files = practice_dirs.iter().flat_map(|dir| practices::practice_files(dir)).collect();
+        let failures = loaded.set.practices().iter().flat_map(|practice| practice.run_examples().failures).collect();
+        Some(Project { loaded, failures, files })
+    }
+
+    /// Forgets every loaded project; they load again on next use.
+    pub fn forget_projects(&mut self) {
+        self.projects.clear();
+    }
+
+    /// Whether `path` is a practice file of some project (by location: under `.praxis/`, or in
+    /// a configured practice folder).
+    pub fn is_practice_file(&self, path: &Path) -> bool {
+        let yaml = path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml");
+        yaml && (path.components().any(|part| part.as_os_str() == crate::project::PRAXIS_DIR)
+            || self.projects.values().any(|project| project.files.iter().any(|file| file == path))
+            || self
+                .folders
+                .iter()
+                .any(|folder| self.settings.practices.iter().any(|dir| path.starts_with(folder.join(dir)))))
+    }
+
+    /// Opens a document and returns what to publish.
+    pub fn open(&mut self, uri: Uri, language_id: &str, version: i32, text: String) -> Vec<Publish> {
+        let path = uri.to_file_path().map(|path| path.into_owned());
+        let language =
+            path.as_deref().and_then(praxis_grammars::by_path).or_else(|| praxis_grammars::by_language_id(language_id));
+        let practice_file = path.as_deref().is_some_and(|path| self.is_practice_file(path));
+        let content = match language {
+            Some(language) if !practice_file => {
+                let project = path.as_deref().and_then(|path| self.project_key(path));
+                Content::Source(Source {
+                    doc: Document::new(language, text),
+                    raw: Vec::new(),
+                    published: Vec::new(),
+                    project,
+                })
+            }
+            _ => Content::Text(text),
+        };
+        self.documents.insert(uri.clone(), Open { path, version, content });
+        if practice_file {
+            return self.reload();
+        }
+        self.recheck(&uri, None).into_iter().collect()
+    }
+
+    pub fn close(&mut self, uri: &Uri) -> Vec<Publish> {
+        let Some(open) = self.documents.remove(uri) else { return Vec::new() };
+        let mut out = vec![(uri.clone(), None, Vec::new())];
+        if open.path.as_deref().is_some_and(|path| self.is_practice_file(path)) {
+            // The file on disk is what counts again.
+            out.extend(self.reload());
+        }
+        out
+    }
+
+    /// Applies edits in order and re-checks. Returns what to publish.
+    pub fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Vec<Publish> {
+        let encoding = self.encoding;
+        let Some(open) = self.documents.get_mut(uri) else {
+            tracing::warn!("change to a document that is not open: {}", uri.as_str());
+            return Vec::new();
+        };
+        open.version = version;
+        let mut touched: Option<Range<usize>> = None;
+        match &mut open.content {
+            Content::Text(text) => {
+                for change in changes {
+                    apply_text(text, change, encoding);
+                }
+            }
+            Content::Source(source) => {
+                for change in changes {
+                    let Some(range) = change.range else {
+                        let language = source.doc.language();
+                        source.doc = Document::new(language, change.text);
+                        touched = Some(0..source.doc.text().len());
+                        source.raw.clear();
+                        continue;
+                    };
+                    let edit = Positions::new(source.doc.text(), encoding).byte_range(range);
+                    let delta = change.text.len() as isize - edit.len() as isize;
+                    shift_findings(&mut source.raw, &edit, delta);
+                    touched = touched.map(|region| shift_range(region, &edit, delta));
+                    let changed = source.doc.edit(edit, &change.text);
+                    for range in changed {
+                        touched = Some(match touched {
+                            Some(region) => region.start.min(range.start)..region.end.max(range.end),
+                            None => range,
+                        });
+                    }
+                }
+            }
+        }
+        let path = open.path.clone();
+        if path.as_deref().is_some_and(|path| self.is_practice_file(path)) {
+            return self.reload();
+        }
+        self.recheck(uri, touched).into_iter().collect()
+    }
+
+    /// Re-checks an open source document: only `region` (widened) when given, else all of it.
+    pub fn recheck(&mut self, uri: &Uri, region: Option<Range<usize>>) -> Option<Publish> {
+        let encoding = self.encoding;
+        let (key, path) = match self.documents.get(uri)? {
+            Open { content: Content::Source(source), path, .. } => (source.project.clone(), path.clone()),
+            _ => return None,
+        };
+        let project_root = key.clone().and_then(|key| self.project(&key).map(|project| project.loaded.root_or(&key)));
+        let empty = PracticeSet::default();
+        let key_for_lookup = key.clone();
+        // Borrow the project's set and the document together.
+        let (projects, documents) = (&self.projects, &mut self.documents);
+        let set = key_for_lookup.as_ref().and_then(|key| projects.get(key)).map_or(&empty, Project::set);
+        let open = documents.get_mut(uri)?;
+        let Content::Source(source) = &mut open.content else { return None };
+        let glob_path = match (&path, &project_root) {
+            (Some(path), Some(root)) => Some(crate::files::relative(path, root)),
+            _ => None,
+        };
+        match region {
+            Some(region) => {
+                let region = widen(&source.doc, region);
+                source.raw.retain(|finding| !overlaps(&finding.range, &region));
+                let fresh = set.find(&source.doc, glob_path.as_deref(), Some(region), None);
+                source.raw.extend(fresh.findings);
+            }
+            None => {
+                source.raw = set.find(&source.doc, glob_path.as_deref(), None, None).findings;
+            }
+        }
+        source
+            .raw
+            .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
+        source.raw.dedup();
+        source.published = apply_suppressions(&source.doc, source.raw.clone());
+        let positions = Positions::new(source.doc.text(), encoding);
+        let diagnostics = source
+            .published
+            .iter()
+            .map(|finding| convert::diagnostic(finding, set.get(&finding.practice), &positions))
+            .collect();
+        Some((uri.clone(), Some(open.version), diagnostics))
+    }
+
+    /// Checks a file on disk that is not open (open ones are already published). `None` when
+    /// it is open, unreadable, or in a language no practice checks.
+    pub fn check_file(&mut self, path: &Path) -> Option<Publish> {
+        let uri = Uri::from_file_path(path)?;
+        if self.documents.contains_key(&uri) || self.is_practice_file(path) {
+            return None;
+        }
+        let language = praxis_grammars::by_path(path)?;
+        let key = self.project_key(path)?;
+        let encoding = self.encoding;
+        let project = self.project(&key)?;
+        if !project.set().checks(language) {
+            return None;
+        }
+        let text = crate::files::read(path).ok()?;
+        let doc = Document::new(language, text);
+        let glob_path = crate::files::relative(path, &project.loaded.root_or(&key));
+        let findings = project.set().check(&doc, Some(&glob_path)).findings;
+        let positions = Positions::new(doc.text(), encoding);
+        let diagnostics = findings
+            .iter()
+            .map(|finding| convert::diagnostic(finding, project.set().get(&finding.practice), &positions))
+            .collect();
+        Some((uri, None, diagnostics))
+    }
+
+    /// Reloads every project and re-checks every open document; publishes practice-file
+    /// diagnostics too.
+    pub fn reload(&mut self) -> Vec<Publish> {
+        self.forget_projects();
+        let uris: Vec<Uri> = self.documents.keys().cloned().collect();
+        let mut out = Vec::new();
+        for uri in &uris {
+            // A document's project may have appeared or gone.
+            let key =
+                self.documents.get(uri).and_then(|open| open.path.clone()).and_then(|path| self.project_key(&path));
+            if let Some(Open { content: Content::Source(source), .. }) = self.documents.get_mut(uri) {
+                source.project = key;
+                source.raw.clear();
+            }
+            out.extend(self.recheck(uri, None));
+        }
+        out.extend(self.practice_file_diagnostics());
+        out
+    }
+
+    /// Diagnostics for every practice file of a loaded project (empty ones clear old ones).
+    fn practice_file_diagnostics(&mut self) -> Vec<Publish> {
+        // Load the projects of open practice files, so their errors show.
+        let keys: Vec<PathBuf> = self
+            .documents
+            .values()
+            .filter_map(|open| open.path.clone())
+            .filter(|path| self.is_practice_file(path))
+            .filter_map(|path| self.project_key(&path))
+            .collect();
+        for key in keys {
+            self.project(&key);
+        }
+        let mut by_file: HashMap<PathBuf, Vec<(u32, u32, String, DiagnosticSeverity)>> = HashMap::new();
+        for project in self.projects.values() {
+            for file in &project.files {
+                by_file.entry(file.clone()).or_default();
+            }
+            for error in &project.loaded.errors {
+                push_error(&mut by_file, error);
+            }
+            for failure in &project.failures {
+                let Some(file) = &failure.file else { continue };
+                let position = failure.position.unwrap_or_default();
+                let message =
+                    format!("{} example {} ({}) {}", failure.kind, failure.number, failure.language, failure.reason);
+                by_file.entry(file.clone()).or_default().push((
+                    position.line.max(1),
+                    position.column.max(1),
+                    message,
+                    DiagnosticSeverity::ERROR,
+                ));
+            }
+        }
+        let encoding = self.encoding;
+        by_file
+            .into_iter()
+            .filter_map(|(file, problems)| {
+                let uri = Uri::from_file_path(&file)?;
+                let open = self.documents.get(&uri);
+                let text = match open {
+                    Some(open) => open.text().to_owned(),
+                    None => std::fs::read_to_string(&file).unwrap_or_default(),
+                };
+                let positions = Positions::new(&text, encoding);
+                let diagnostics = problems
+                    .into_iter()
+                    .map(|(line, column, message, severity)| {
+                        convert::practice_diagnostic(line, column, message, severity, &positions)
+                    })
+                    .collect();
+                Some((uri, open.map(|open| open.version), diagnostics))
+            })
+            .collect()
+    }
+}
+
+fn push_error(by_file: &mut HashMap<PathBuf, Vec<(u32, u32, String, DiagnosticSeverity)>>, error: &PracticeError) {
+    let Some(file) = &error.file else { return };
+    let position = error.position.unwrap_or_default();
+    by_file.entry(file.clone()).or_default().push((
+        position.line.max(1),
+        position.column.max(1),
+        error.message.clone(),
+        DiagnosticSeverity::ERROR,
+    ));
+}
+
+impl Loaded {
+    /// The folder globs are relative to: the project root, else `key`.
+    pub fn root_or(&self, key: &Path) -> PathBuf {
+        self.project.as_ref().map_or_else(|| key.to_path_buf(), |project| project.root.clone())
+    }
+}
+
+fn apply_text(text: &mut String, change: TextDocumentContentChangeEvent, encoding: Encoding) {
+    match change.range {
+        Some(range) => {
+            let edit = Positions::new(text, encoding).byte_range(range);
+            text.replace_range(edit, &change.text);
+        }
+        None => *text = change.text,
+    }
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+/// Moves findings after an edit of `edit` that changed the length by `delta`; drops those the
+/// edit touched.
+fn shift_findings(findings: &mut Vec<Finding>, edit: &Range<usize>, delta: isize) {
+    findings.retain_mut(|finding| {
+        if finding.range.end < edit.start {
+            return true;
+        }
+        if finding.range.start > edit.end {
+            finding.range = shift_range(finding.range.clone(), edit, delta);
+            if let Some(fix) = &mut finding.fix {
+                fix.range = shift_range(fix.range.clone(), edit, delta);
+            }
+            return true;
+        }
+        false
+    });
+}
+
+fn shift_range(range: Range<usize>, edit: &Range<usize>, delta: isize) -> Range<usize> {
+    let move_point = |point: usize| {
+        if point >= edit.end {
+            (point as isize + delta).max(0) as usize
+        } else if point > edit.start {
+            edit.start
+        } else {
+            point
+        }
+    };
+    let start = move_point(range.start);
+    let end = if range.end >= edit.start && range.end <= edit.end {
+        (edit.end as isize + delta).max(start as isize) as usize
+    } else {
+        move_point(range.end)
+    };
+    start..end.max(start)
+}
+
+/// Node kinds that hold a sequence of statements or declarations, beyond `*block*`/`*body*`.
+const BLOCKS: [&str; 4] = ["statement_list", "declaration_list", "compound_statement", "statements"];
+
+/// Widens a changed region to the enclosing block (statement list, body, or the whole file),
+/// so that rules that look at siblings and ancestors see everything the edit could affect.
+fn widen(doc: &Document, region: Range<usize>) -> Range<usize> {
+    let root = doc.tree().root_node();
+    let end = region.end.min(doc.text().len());
+    let start = region.start.min(end);
+    let Some(mut node) = root.descendant_for_byte_range(start, end) else { return 0..doc.text().len() };
+    while let Some(parent) = node.parent() {
+        node = parent;
+        let kind = node.kind();
+        if kind.contains("block") || kind.contains("body") || BLOCKS.contains(&kind) {
+            break;
+        }
+    }
+    node.byte_range()
+}
