@@ -68,8 +68,11 @@ fn collect(
                     | "operand"
                     | "package"
                     | "scope"
+                    | "attribute"
+                    | "property"
+                    | "field"
             )
-        ) && parent.id() != root.id()
+        )
     }) || node.id() == root.id();
     if (literal || (is_name && !keeps_meaning)) && node.id() != root.id() {
         let code = &text[node.byte_range()];

@@ -78,6 +78,10 @@ impl Backend {
         for (uri, version, diagnostics) in publish {
             self.client.publish_diagnostics(uri, diagnostics, version).await;
         }
+        let messages = self.with_state("messages", |state| std::mem::take(&mut state.messages)).unwrap_or_default();
+        for message in messages {
+            self.client.show_message(MessageType::WARNING, message).await;
+        }
     }
 
     async fn cancel_progress(&self, params: WorkDoneProgressCancelParams) {

@@ -89,6 +89,10 @@ pub struct State {
     /// Projects by key: the project root, or the workspace folder when settings name the
     /// practice folders.
     projects: HashMap<PathBuf, Project>,
+    /// Practices that failed (panicked) on a document, each reported to the user once.
+    failed: std::collections::HashSet<String>,
+    /// Messages for the user, sent by the protocol layer after the current message.
+    pub messages: Vec<String>,
 }
 
 /// Diagnostics to publish for one document.
@@ -251,27 +255,41 @@ impl State {
         };
         let project_root = key.clone().and_then(|key| self.project(&key).map(|project| project.loaded.root_or(&key)));
         let empty = PracticeSet::default();
-        let key_for_lookup = key.clone();
-        // Borrow the project's set and the document together.
+        // Borrow the project's set and the document together (disjoint fields).
         let (projects, documents) = (&self.projects, &mut self.documents);
-        let set = key_for_lookup.as_ref().and_then(|key| projects.get(key)).map_or(&empty, Project::set);
+        let set = key.as_ref().and_then(|key| projects.get(key)).map_or(&empty, Project::set);
         let open = documents.get_mut(uri)?;
         let Content::Source(source) = &mut open.content else { return None };
         let glob_path = match (&path, &project_root) {
             (Some(path), Some(root)) => Some(crate::files::relative(path, root)),
             _ => None,
         };
+        let failures;
         match region {
             Some(region) => {
                 let region = widen(&source.doc, region);
                 source.raw.retain(|finding| !overlaps(&finding.range, &region));
                 let fresh = set.find(&source.doc, glob_path.as_deref(), Some(region), None);
                 source.raw.extend(fresh.findings);
+                failures = fresh.failures;
             }
             None => {
-                source.raw = set.find(&source.doc, glob_path.as_deref(), None, None).findings;
+                let fresh = set.find(&source.doc, glob_path.as_deref(), None, None);
+                source.raw = fresh.findings;
+                failures = fresh.failures;
             }
         }
+        for failure in failures {
+            tracing::error!("practice `{}` failed on {}: {}", failure.practice, uri.as_str(), failure.message);
+            if self.failed.insert(failure.practice.to_string()) {
+                self.messages.push(format!(
+                    "Praxis: practice `{}` failed and was skipped ({}); the other practices still run",
+                    failure.practice, failure.message
+                ));
+            }
+        }
+        let open = self.documents.get_mut(uri)?;
+        let Content::Source(source) = &mut open.content else { return None };
         source
             .raw
             .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
