@@ -132,35 +132,20 @@ impl PracticeSet {
     /// Checks a whole document. `path` is the file's path relative to the project root, for the
     /// practices' `files` and `ignores` globs; without one every practice applies.
     pub fn check(&self, doc: &Document, path: Option<&str>) -> Report {
-        let mut comments = Vec::new();
-        let mut report = self.find(doc, path, None, Some(&mut comments));
-        report.findings = suppress::apply(doc, &comments, std::mem::take(&mut report.findings));
+        let mut report = self.find(doc, path, None);
+        report.findings = suppress::apply(doc, std::mem::take(&mut report.findings));
         report
             .findings
             .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
         report
     }
 
-    /// Raw matches (no suppressions) of nodes that overlap `region`, or of every node. When
-    /// `comments` is given, the comments walked past are collected into it.
-    pub fn find<'t>(
-        &self,
-        doc: &'t Document,
-        path: Option<&str>,
-        region: Option<Range<usize>>,
-        mut comments: Option<&mut Vec<Node<'t>>>,
-    ) -> Report {
+    /// Raw matches (no suppressions) of nodes that overlap `region`, or of every node.
+    pub fn find(&self, doc: &Document, path: Option<&str>, region: Option<Range<usize>>) -> Report {
         let mut report = Report::default();
         let language = doc.language();
         let grammar = Grammar::get(language);
         let Some(index) = self.indexes.iter().find(|index| index.language == language) else {
-            if let Some(comments) = comments.as_deref_mut() {
-                walk(doc, region.as_ref(), |node, _| {
-                    if grammar.is_comment(node) {
-                        comments.push(node)
-                    }
-                });
-            }
             return report;
         };
         let mut active: Vec<bool> = self.practices.iter().map(|practice| practice.applies_to(path)).collect();
@@ -170,11 +155,6 @@ impl PracticeSet {
         let mut env = Env::default();
         walk(doc, region.as_ref(), |node, path| {
             let slot = grammar.slot(grammar.kind(node));
-            if let Some(comments) = comments.as_deref_mut()
-                && grammar.is_comment(node)
-            {
-                comments.push(node);
-            }
             for &number in index.by_slot[slot].iter().chain(&index.any_kind) {
                 let number = number as usize;
                 if !active[number] {
@@ -216,14 +196,7 @@ impl PracticeSet {
 /// Applies suppression comments to the raw findings of a whole document (see
 /// [`PracticeSet::find`]): suppressed findings go, and unused suppressions become hints.
 pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
-    let grammar = Grammar::get(doc.language());
-    let mut comments = Vec::new();
-    walk(doc, None, |node, _| {
-        if grammar.is_comment(node) {
-            comments.push(node);
-        }
-    });
-    suppress::apply(doc, &comments, findings)
+    suppress::apply(doc, findings)
 }
 
 /// Visits every node overlapping `region` (all nodes without one) in pre-order, with its
@@ -297,12 +270,8 @@ impl Practice {
         let (source, root) = (doc.text(), doc.tree().root_node());
         let queries = QueryCache::default();
         let mut findings = Vec::new();
-        let mut comments = Vec::new();
         let mut env = Env::default();
         walk(doc, None, |node, path| {
-            if grammar.is_comment(node) {
-                comments.push(node);
-            }
             let cx =
                 Cx { source, root, grammar, compiled, queries: &queries, walk: Some((node, path)), parent_hint: None };
             env.reset(0);
@@ -310,9 +279,6 @@ impl Practice {
                 findings.push(finding(self, node, &env, source));
             }
         });
-        suppress::apply(doc, &comments, findings)
-            .into_iter()
-            .filter(|finding| &*finding.practice != UNUSED_IGNORE)
-            .collect()
+        suppress::apply(doc, findings).into_iter().filter(|finding| &*finding.practice != UNUSED_IGNORE).collect()
     }
 }

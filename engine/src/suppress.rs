@@ -88,9 +88,10 @@ fn comment_body<'s>(text: &'s str, syntax: &CommentSyntax) -> &'s str {
 
 /// Removes suppressed findings and adds an `unused-ignore` hint for each suppression that
 /// suppressed nothing.
-pub(crate) fn apply(doc: &Document, comments: &[Node<'_>], findings: Vec<Finding>) -> Vec<Finding> {
+pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
     let source = doc.text();
-    if !source.contains("praxis-ignore") {
+    let comments = suppression_comments(doc);
+    if comments.is_empty() {
         return findings;
     }
     let lines = LineIndex::new(source);
@@ -162,6 +163,27 @@ pub(crate) fn apply(doc: &Document, comments: &[Node<'_>], findings: Vec<Finding
         });
     }
     kept
+}
+
+/// The comments that mention `praxis-ignore`, found from the text rather than by walking the
+/// whole tree: an editor applies suppressions on every keystroke.
+fn suppression_comments(doc: &Document) -> Vec<Node<'_>> {
+    let grammar = crate::grammar::Grammar::get(doc.language());
+    let root = doc.tree().root_node();
+    let mut comments: Vec<Node<'_>> = Vec::new();
+    for (at, keyword) in doc.text().match_indices("praxis-ignore") {
+        let Some(mut node) = root.descendant_for_byte_range(at, at + keyword.len()) else { continue };
+        while !grammar.is_comment(node) {
+            match node.parent() {
+                Some(parent) => node = parent,
+                None => break,
+            }
+        }
+        if grammar.is_comment(node) && comments.last() != Some(&node) {
+            comments.push(node);
+        }
+    }
+    comments
 }
 
 /// Where the first code (any token outside a comment) starts; the end of the text if none.

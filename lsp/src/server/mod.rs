@@ -211,11 +211,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let Some(settings) = Settings::from_json(&params.settings) else { return };
         let publish = self
             .with_state("didChangeConfiguration", |state| {
-                state.settings = settings;
-                state.reload()
+                if state.settings.update(&params.settings) { state.reload() } else { Vec::new() }
             })
             .unwrap_or_default();
         self.publish(publish).await;

@@ -13,8 +13,7 @@ use super::convert::{self, Encoding, Positions};
 use crate::practices::{self, Loaded};
 
 /// Settings from `initializationOptions` and `workspace/didChangeConfiguration`.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// Practice folders (absolute, or relative to each workspace folder); replace the project's.
     pub practices: Vec<PathBuf>,
@@ -26,11 +25,32 @@ pub struct Settings {
 impl Settings {
     /// Reads settings from a JSON value: the keys themselves, or under `praxis`.
     pub fn from_json(value: &serde_json::Value) -> Option<Settings> {
+        let mut settings = Settings::default();
+        settings.update(value).then_some(settings)
+    }
+
+    /// Takes the keys `value` has (directly or under `praxis`) and keeps the others: clients
+    /// send `{}` or unrelated sections in `didChangeConfiguration`. Returns whether any key was
+    /// taken.
+    pub fn update(&mut self, value: &serde_json::Value) -> bool {
         let value = value.get("praxis").unwrap_or(value);
-        if value.is_null() {
-            return None;
+        let Some(map) = value.as_object() else { return false };
+        let mut changed = false;
+        if let Some(practices) = map.get("practices").and_then(|value| serde_json::from_value(value.clone()).ok()) {
+            self.practices = practices;
+            changed = true;
         }
-        serde_json::from_value(value.clone()).ok()
+        for (key, slot) in [("server", &mut self.server), ("space", &mut self.space)] {
+            if let Some(value) = map.get(key) {
+                *slot = value.as_str().map(str::to_owned);
+                changed = true;
+            }
+        }
+        if let Some(stats) = map.get("stats") {
+            self.stats = stats.as_bool();
+            changed = true;
+        }
+        changed
     }
 }
 
@@ -269,12 +289,12 @@ impl State {
             Some(region) => {
                 let region = widen(&source.doc, region);
                 source.raw.retain(|finding| !overlaps(&finding.range, &region));
-                let fresh = set.find(&source.doc, glob_path.as_deref(), Some(region), None);
+                let fresh = set.find(&source.doc, glob_path.as_deref(), Some(region));
                 source.raw.extend(fresh.findings);
                 failures = fresh.failures;
             }
             None => {
-                let fresh = set.find(&source.doc, glob_path.as_deref(), None, None);
+                let fresh = set.find(&source.doc, glob_path.as_deref(), None);
                 source.raw = fresh.findings;
                 failures = fresh.failures;
             }

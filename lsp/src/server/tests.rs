@@ -84,7 +84,7 @@ fn setup() -> (tempfile::TempDir, State, Uri) {
 fn full_check(state: &mut State, root: &Path, text: &str) -> Vec<((usize, usize), String, String)> {
     let set: &PracticeSet = state.project(root).expect("the project loads").set();
     let doc = Document::new(praxis_grammars::by_name("python").unwrap(), text);
-    let raw = set.find(&doc, Some("a.py"), None, None).findings;
+    let raw = set.find(&doc, Some("a.py"), None).findings;
     let mut findings: Vec<_> = apply_suppressions(&doc, raw)
         .into_iter()
         .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message))
@@ -144,4 +144,15 @@ fn positions_round_trip_through_edits() {
     };
     state.change(&uri, 2, vec![change]);
     assert_eq!(state.documents[&uri].text(), "x = '😀'\nprint(y)\n");
+}
+
+#[test]
+fn settings_updates_keep_what_they_do_not_name() {
+    let mut settings = Settings::from_json(&serde_json::json!({"practices": ["rules"], "stats": true})).unwrap();
+    assert!(!settings.update(&serde_json::json!({})), "an empty update changes nothing");
+    assert!(!settings.update(&serde_json::json!({"editor": {"tabSize": 2}})));
+    assert_eq!(settings.practices, vec![std::path::PathBuf::from("rules")]);
+    assert!(settings.update(&serde_json::json!({"praxis": {"space": "backend"}})));
+    assert_eq!((settings.space.as_deref(), settings.stats), (Some("backend"), Some(true)));
+    assert_eq!(settings.practices, vec![std::path::PathBuf::from("rules")]);
 }
