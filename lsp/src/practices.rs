@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use praxis_engine::{Practice, PracticeError, PracticeSet, Severity, UNUSED_IGNORE};
+use praxis_engine::{Finding, Practice, PracticeError, PracticeSet, Severity, UNUSED_IGNORE};
 
 use crate::cli::PracticeArgs;
 use crate::project::Project;
@@ -21,6 +21,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Applies the configured severity of `unused-ignore` hints, or drops them when disabled.
+    pub fn adjust_unused_ignore(&self, findings: &mut Vec<Finding>) {
+        findings.retain_mut(|finding| {
+            if &*finding.practice != UNUSED_IGNORE {
+                return true;
+            }
+            self.unused_ignore.inspect(|severity| finding.severity = *severity).is_some()
+        });
+    }
+
     /// The folder `files`/`ignores` globs are relative to.
     pub fn root(&self) -> anyhow::Result<PathBuf> {
         match &self.project {

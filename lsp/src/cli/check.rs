@@ -6,11 +6,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use praxis_engine::{Document, LineIndex, PracticeSet, Severity, UNUSED_IGNORE};
+use praxis_engine::{Document, LineIndex};
 
 use super::{CheckArgs, Exit, Format};
 use crate::files::{self, SourceFile};
-use crate::practices;
+use crate::practices::{self, Loaded};
 use crate::report::{self, CheckReport, Located};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
@@ -40,13 +40,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     let cwd = std::env::current_dir()?;
     let outcome = check_files(
         &sources,
-        &Setup {
-            set: &loaded.set,
-            root: &root,
-            cwd: &cwd,
-            unused_ignore: loaded.unused_ignore,
-            snippets: args.format == Format::Human,
-        },
+        &Setup { loaded: &loaded, root: &root, cwd: &cwd, snippets: args.format == Format::Human },
         jobs,
     );
     for skip in &outcome.skipped {
@@ -83,12 +77,12 @@ struct Outcome {
 
 /// What every file is checked with.
 struct Setup<'a> {
-    set: &'a PracticeSet,
+    /// The practices, and the `unused-ignore` policy.
+    loaded: &'a Loaded,
     /// `files`/`ignores` globs are relative to this folder.
     root: &'a Path,
     /// Paths are shown relative to this folder.
     cwd: &'a Path,
-    unused_ignore: Option<Severity>,
     /// Whether findings keep their source line, for human output.
     snippets: bool,
 }
@@ -140,13 +134,8 @@ fn check_one(source: &SourceFile, setup: &Setup<'_>, out: &mut Outcome) {
     };
     let glob_path = files::relative(&source.path, setup.root);
     let doc = Document::new(source.language, text);
-    let mut report = setup.set.check(&doc, Some(&glob_path));
-    report.findings.retain_mut(|finding| {
-        if &*finding.practice != UNUSED_IGNORE {
-            return true;
-        }
-        setup.unused_ignore.inspect(|severity| finding.severity = *severity).is_some()
-    });
+    let mut report = setup.loaded.set.check(&doc, Some(&glob_path));
+    setup.loaded.adjust_unused_ignore(&mut report.findings);
     out.checked += 1;
     let lines = LineIndex::new(doc.text());
     out.findings.extend(

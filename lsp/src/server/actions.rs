@@ -40,17 +40,11 @@ pub fn code_actions(state: &mut State, uri: &Uri, range: Range) -> Vec<CodeActio
         if &*finding.practice == UNUSED_IGNORE {
             continue;
         }
-        let comments = &source.doc.language().comments;
-        let (line, line_start) = praxis_engine::LineIndex::new(text).line_of(finding.range.start);
-        let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-        let body = format!("praxis-ignore: {}", finding.practice);
-        let comment = match (comments.line, comments.block) {
-            (Some(open), _) => format!("{open} {body}"),
-            (None, Some((open, close))) => format!("{open} {body} {close}"),
-            (None, None) => continue,
+        let Some(edit) =
+            suppression_edit(text, finding.range.start, &finding.practice, source.doc.language(), &positions)
+        else {
+            continue;
         };
-        let at = tower_lsp_server::ls_types::Position::new(line as u32, 0);
-        let edit = TextEdit { range: Range::new(at, at), new_text: format!("{indent}{comment}\n") };
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!("Suppress `{}` on this line", finding.practice),
             kind: Some(CodeActionKind::QUICKFIX),
@@ -75,6 +69,51 @@ pub fn code_actions(state: &mut State, uri: &Uri, range: Range) -> Vec<CodeActio
         }
     }
     actions
+}
+
+/// The edit that suppresses `id` on the line holding `offset`: the id added to a
+/// `praxis-ignore:` comment alone on the line above, else a new such comment above the line,
+/// indented like it.
+fn suppression_edit(
+    text: &str,
+    offset: usize,
+    id: &str,
+    language: &praxis_grammars::Language,
+    positions: &Positions<'_>,
+) -> Option<TextEdit> {
+    const KEYWORD: &str = "praxis-ignore:";
+    let lines = praxis_engine::LineIndex::new(text);
+    let (line, line_start) = lines.line_of(offset);
+    if line > 0 {
+        let above_start = lines.line_start(line - 1).unwrap_or(0);
+        let above = text[above_start..line_start].trim_end_matches(['\n', '\r']);
+        let opener = [language.comments.line, language.comments.block.map(|(open, _)| open)];
+        let alone = opener.iter().flatten().any(|open| above.trim_start().starts_with(open));
+        if let Some(at) = above.find(KEYWORD).filter(|_| alone) {
+            let after = &above[at + KEYWORD.len()..];
+            let close = language.comments.block.map(|(_, close)| close);
+            let end = [after.find(" --"), close.and_then(|close| after.find(close))]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(after.len());
+            let list = after[..end].trim_end();
+            if list.split([',', ' ']).any(|named| named == id) {
+                return None;
+            }
+            let insert = positions.position(above_start + at + KEYWORD.len() + list.len());
+            return Some(TextEdit { range: Range::new(insert, insert), new_text: format!(", {id}") });
+        }
+    }
+    let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let body = format!("praxis-ignore: {id}");
+    let comment = match (language.comments.line, language.comments.block) {
+        (Some(open), _) => format!("{open} {body}"),
+        (None, Some((open, close))) => format!("{open} {body} {close}"),
+        (None, None) => return None,
+    };
+    let at = tower_lsp_server::ls_types::Position::new(line as u32, 0);
+    Some(TextEdit { range: Range::new(at, at), new_text: format!("{indent}{comment}\n") })
 }
 
 fn workspace_edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {

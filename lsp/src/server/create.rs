@@ -11,7 +11,6 @@ use tower_lsp_server::ls_types::{Range, Uri};
 
 use super::convert::Positions;
 use super::state::{Content, State};
-use crate::project::PRAXIS_DIR;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateArgs {
@@ -48,8 +47,7 @@ pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<C
     let example = text[draft.range.clone()].to_owned();
     let (pattern, kind) = (draft.pattern, draft.kind);
 
-    let root = practice_root(state, open.path.as_deref())?;
-    let dir = root.join(PRAXIS_DIR).join("practices");
+    let dir = practice_dir(state, open.path.as_deref())?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let base = args.id.clone().unwrap_or_else(|| suggested_id(&example, bad));
     let id = unique_id(&dir, &base);
@@ -75,19 +73,27 @@ pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<C
     Ok(Created { path, id })
 }
 
-/// Where `.praxis/` is (or will be): the document's project, else the workspace folder holding
-/// it, else its own folder.
-fn practice_root(state: &State, path: Option<&Path>) -> anyhow::Result<PathBuf> {
+/// The folder the new practice goes to: the first folder the document's practices are loaded
+/// from (settings, else the project's config), else a new `.praxis/practices` in the workspace
+/// folder holding the document, else in the document's own folder.
+fn practice_dir(state: &State, path: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = path.context("the document is not a file on disk")?;
-    if let Ok(Some(project)) = crate::project::Project::discover(path) {
-        return Ok(project.root);
+    if let Some(key) = state.project_key(path) {
+        if let Some(first) = state.settings.practices.first() {
+            return Ok(key.join(first));
+        }
+        if let Ok(Some(project)) = crate::project::Project::discover(path)
+            && let Some(first) = project.practice_dirs().into_iter().next()
+        {
+            return Ok(first);
+        }
     }
-    if let Some(folder) =
-        state.folders.iter().filter(|folder| path.starts_with(folder)).max_by_key(|f| f.as_os_str().len())
-    {
-        return Ok(folder.clone());
-    }
-    path.parent().map(Path::to_path_buf).context("the document has no folder")
+    let folder = state.folders.iter().filter(|folder| path.starts_with(folder)).max_by_key(|f| f.as_os_str().len());
+    let root = match folder {
+        Some(folder) => folder.clone(),
+        None => path.parent().map(Path::to_path_buf).context("the document has no folder")?,
+    };
+    Ok(root.join(crate::project::DEFAULT_PRACTICES))
 }
 
 fn trim(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {

@@ -50,11 +50,23 @@ pub struct Backend {
     cancel: Arc<AtomicBool>,
     /// Whether the client can register file watchers dynamically.
     watch: AtomicBool,
+    /// Whether the client shows `$/progress` (it said `window.workDoneProgress`).
+    progress: AtomicBool,
+    /// Held while diagnostics are published, so that the workspace check never publishes an
+    /// on-disk result after an editor's newer one.
+    publishing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Backend {
     fn new(client: Client) -> Backend {
-        Backend { client, state: Arc::default(), cancel: Arc::default(), watch: AtomicBool::new(false) }
+        Backend {
+            client,
+            state: Arc::default(),
+            cancel: Arc::default(),
+            watch: AtomicBool::new(false),
+            progress: AtomicBool::new(false),
+            publishing: Arc::default(),
+        }
     }
 
     /// Runs `work` on the state. A panic is logged and reported once, and the server goes on.
@@ -75,6 +87,7 @@ impl Backend {
     }
 
     async fn publish(&self, publish: Vec<Publish>) {
+        let _publishing = self.publishing.lock().await;
         for (uri, version, diagnostics) in publish {
             self.client.publish_diagnostics(uri, diagnostics, version).await;
         }
@@ -123,6 +136,9 @@ impl LanguageServer for Backend {
             .and_then(|watched| watched.dynamic_registration)
             .unwrap_or(false);
         self.watch.store(watch, Ordering::SeqCst);
+        let progress =
+            params.capabilities.window.as_ref().and_then(|window| window.work_done_progress).unwrap_or(false);
+        self.progress.store(progress, Ordering::SeqCst);
         let settings = params.initialization_options.as_ref().and_then(Settings::from_json).unwrap_or_default();
         let folders = folders(&params);
         self.with_state("initialize", |state| {
@@ -282,6 +298,8 @@ impl LanguageServer for Backend {
                     client: self.client.clone(),
                     state: self.state.clone(),
                     cancel: self.cancel.clone(),
+                    publishing: self.publishing.clone(),
+                    progress: self.progress.load(Ordering::SeqCst),
                 };
                 tokio::spawn(job.run());
                 Ok(Some(Value::Null))

@@ -315,6 +315,9 @@ impl State {
             .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
         source.raw.dedup();
         source.published = apply_suppressions(&source.doc, source.raw.clone());
+        if let Some(project) = key.as_ref().and_then(|key| self.projects.get(key)) {
+            project.loaded.adjust_unused_ignore(&mut source.published);
+        }
         let positions = Positions::new(source.doc.text(), encoding);
         let diagnostics = source
             .published
@@ -341,7 +344,8 @@ impl State {
         let text = crate::files::read(path).ok()?;
         let doc = Document::new(language, text);
         let glob_path = crate::files::relative(path, &project.loaded.root_or(&key));
-        let findings = project.set().check(&doc, Some(&glob_path)).findings;
+        let mut findings = project.set().check(&doc, Some(&glob_path)).findings;
+        project.loaded.adjust_unused_ignore(&mut findings);
         let positions = Positions::new(doc.text(), encoding);
         let diagnostics = findings
             .iter()
