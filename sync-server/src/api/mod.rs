@@ -1,0 +1,174 @@
+//! The HTTP API under `/api/v1`: the router, shared state, authentication and JSON bodies.
+//! Handlers live one concern per file; they see the [`Store`] trait, never SQL or keys.
+
+mod error;
+mod openapi;
+mod practices;
+mod spaces;
+mod stats;
+mod users;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use tokio::sync::broadcast;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use self::error::{ApiError, ApiResult};
+use crate::crypto::token_hash;
+use crate::store::{Role, SpaceId, Store, User};
+
+/// Requests larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub struct AppState<S> {
+    pub store: Arc<S>,
+    /// Per space: subscribers to `revision` events.
+    events: Mutex<HashMap<SpaceId, broadcast::Sender<u64>>>,
+}
+
+impl<S: Store> AppState<S> {
+    pub fn new(store: Arc<S>) -> Arc<Self> {
+        Arc::new(AppState { store, events: Mutex::default() })
+    }
+
+    fn events(&self, space: SpaceId) -> broadcast::Sender<u64> {
+        let mut events = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        events.entry(space).or_insert_with(|| broadcast::channel(64).0).clone()
+    }
+
+    /// Tells subscribers of `space` about a new revision.
+    fn notify(&self, space: SpaceId, revision: u64) {
+        // No subscribers is not an error.
+        let _ = self.events(space).send(revision);
+    }
+
+    /// Runs blocking store work off the async workers.
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&S) -> crate::store::Result<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || work(&store))
+            .await
+            .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the request was interrupted"))?
+            .map_err(ApiError::from)
+    }
+
+    /// The space called `name`, if `user` may see it: 404 for spaces the user is not in.
+    async fn member(self: &Arc<Self>, name: &str, user: &User) -> ApiResult<(SpaceId, Role)> {
+        let (name, user_id) = (name.to_owned(), user.id);
+        let found = self
+            .blocking(move |store| {
+                let Some(space) = store.space_id(&name)? else { return Ok(None) };
+                Ok(store.role(space, user_id)?.map(|role| (space, role)))
+            })
+            .await?;
+        found.ok_or_else(|| ApiError::not_found("space"))
+    }
+
+    async fn admin(self: &Arc<Self>, name: &str, user: &User) -> ApiResult<SpaceId> {
+        match self.member(name, user).await? {
+            (space, Role::Admin) => Ok(space),
+            (_, Role::Member) => Err(ApiError::forbidden("only a space admin may do this")),
+        }
+    }
+}
+
+/// The user a bearer token belongs to.
+pub struct Auth(pub User);
+
+impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+        let hash = token_hash(&token);
+        let user = state.blocking(move |store| store.user_by_token(&hash)).await?;
+        user.map(Auth).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// The bearer token of a request, if it has one.
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_owned())
+}
+
+/// A JSON body whose rejections are JSON errors too (400 malformed, 413 too large, 415 not
+/// JSON, 422 wrong shape).
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = match &rejection {
+        JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        _ => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, rejection.body_text().to_lowercase())
+}
+
+/// Request ids: random, 128 bits, hex.
+#[derive(Clone, Copy, Default)]
+struct MakeRequestUuid;
+
+impl MakeRequestId for MakeRequestUuid {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).ok()?;
+        let id: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        axum::http::HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    let api = Router::new()
+        .route("/users", post(users::create_user::<S>))
+        .route("/tokens", post(users::create_token::<S>))
+        .route("/tokens/current", axum::routing::delete(users::delete_token::<S>))
+        .route("/spaces", post(spaces::create_space::<S>).get(spaces::list_spaces::<S>))
+        .route("/spaces/{space}/members/{user}", put(spaces::put_member::<S>).delete(spaces::delete_member::<S>))
+        .route("/spaces/{space}/practices", get(practices::list::<S>))
+        .route("/spaces/{space}/practices/{id}", put(practices::put::<S>).delete(practices::delete::<S>))
+        .route("/spaces/{space}/practices/{id}/examples", post(practices::add_example::<S>))
+        .route("/spaces/{space}/events", get(practices::events::<S>))
+        .route("/spaces/{space}/stats", post(stats::post::<S>).get(stats::get::<S>))
+        .route("/openapi.json", get(openapi::document));
+    Router::new()
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Each request gets an id (`x-request-id`, echoed back) and a span with its method, path
+        // and id; nothing else of the request is logged: no headers, no bodies, no tokens.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,161 @@
+//! A space's practices: list with ETag, put (validated by the engine: the rule compiles for
+//! each language and the examples pass), delete, attach examples, and the `events` stream.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use praxis_engine::{Practice, PracticeDoc};
+use serde_json::{Value, json};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::{ApiError, ApiResult, AppState, Auth, Body};
+use crate::store::{Example, Role, Status, Store};
+
+fn etag(revision: u64) -> String {
+    format!("\"r{revision}\"")
+}
+
+pub async fn list<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+    Path(space): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (space, _) = state.member(&space, &user).await?;
+    let (revision, practices) = state.blocking(move |store| store.practices(space)).await?;
+    let tag = etag(revision);
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|candidate| candidate.trim() == tag || candidate.trim() == "*"));
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
+    let practices: Vec<Value> = practices
+        .into_iter()
+        .map(|practice| {
+            let mut document = practice.document;
+            if let Value::Object(map) = &mut document {
+                map.insert("status".into(), json!(practice.status));
+                map.insert("attachedExamples".into(), json!(practice.examples));
+            }
+            document
+        })
+        .collect();
+    Ok(([(header::ETAG, tag)], Json(json!({"revision": revision, "practices": practices}))).into_response())
+}
+
+/// Checks a practice the way `praxis test` would: it loads, its rule compiles for each of its
+/// languages, and its examples pass.
+fn validate(id: &str, document: &Value) -> ApiResult<()> {
+    let doc: PracticeDoc = serde_json::from_value(document.clone())
+        .map_err(|err| ApiError::unprocessable(format!("invalid practice: {err}")))?;
+    if doc.id != id {
+        return Err(ApiError::unprocessable(format!("the practice's id `{}` is not `{id}` from the path", doc.id)));
+    }
+    let practice = Practice::from_doc(doc).map_err(|errors| {
+        ApiError::unprocessable(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    })?;
+    let results = practice.run_examples();
+    if !results.failures.is_empty() {
+        return Err(ApiError::unprocessable(
+            results.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn put<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+    Path((space, id)): Path<(String, String)>,
+    Body(mut document): Body<Value>,
+) -> ApiResult<Json<Value>> {
+    let (space, role) = state.member(&space, &user).await?;
+    let Value::Object(map) = &mut document else {
+        return Err(ApiError::unprocessable("a practice is a JSON object"));
+    };
+    let status = match map.remove("status") {
+        None => None,
+        Some(value) => Some(
+            serde_json::from_value::<Status>(value)
+                .map_err(|_| ApiError::unprocessable("status is `draft` or `active`"))?,
+        ),
+    };
+    let status = match (role, status) {
+        (Role::Admin, status) => status.unwrap_or(Status::Active),
+        (Role::Member, None | Some(Status::Draft)) => Status::Draft,
+        (Role::Member, Some(Status::Active)) => {
+            return Err(ApiError::forbidden("members may only propose drafts; an admin publishes"));
+        }
+    };
+    validate(&id, &document)?;
+    if role == Role::Member {
+        // A member's draft must not replace a published practice.
+        let (_, practices) = state.blocking(move |store| store.practices(space)).await?;
+        if practices.iter().any(|practice| practice.id == id && practice.status == Status::Active) {
+            return Err(ApiError::forbidden("only an admin may change a published practice"));
+        }
+    }
+    let stored_id = id.clone();
+    let revision = state.blocking(move |store| store.put_practice(space, &stored_id, status, &document)).await?;
+    state.notify(space, revision);
+    Ok(Json(json!({"id": id, "status": status, "revision": revision})))
+}
+
+pub async fn delete<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+    Path((space, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let space = state.admin(&space, &user).await?;
+    let revision =
+        state.blocking(move |store| store.delete_practice(space, &id)).await.map_err(not_found("practice"))?;
+    state.notify(space, revision);
+    Ok(Json(json!({"revision": revision})))
+}
+
+pub async fn add_example<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+    Path((space, id)): Path<(String, String)>,
+    Body(example): Body<Example>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (space, _) = state.member(&space, &user).await?;
+    if praxis_grammars::by_name(&example.language).is_none() {
+        return Err(ApiError::unprocessable(format!("unknown language `{}`", example.language)));
+    }
+    if example.code.trim().is_empty() {
+        return Err(ApiError::unprocessable("code is empty"));
+    }
+    let revision =
+        state.blocking(move |store| store.add_example(space, &id, &example)).await.map_err(not_found("practice"))?;
+    state.notify(space, revision);
+    Ok((StatusCode::CREATED, Json(json!({"revision": revision}))))
+}
+
+/// Server-sent events: a `revision` event now and whenever the space's practices change.
+pub async fn events<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+    Path(space): Path<String>,
+) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>> {
+    let (space, _) = state.member(&space, &user).await?;
+    let receiver = state.events(space).subscribe();
+    let (revision, _) = state.blocking(move |store| store.practices(space)).await?;
+    let first = tokio_stream::once(Ok(Event::default().event("revision").data(revision.to_string())));
+    let updates = BroadcastStream::new(receiver)
+        .filter_map(|revision| revision.ok())
+        .map(|revision| Ok(Event::default().event("revision").data(revision.to_string())));
+    Ok(Sse::new(first.chain(updates)).keep_alive(KeepAlive::default()))
+}
+
+fn not_found(what: &'static str) -> impl Fn(ApiError) -> ApiError {
+    move |err| if err.status == StatusCode::NOT_FOUND { ApiError::not_found(what) } else { err }
+}

@@ -1,0 +1,64 @@
+//! Users and tokens: owners create users; every user can mint a new token or log out.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, ApiResult, AppState, Auth, Body};
+use crate::crypto::{new_token, token_hash};
+use crate::store::Store;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    email: String,
+    #[serde(default)]
+    owner: bool,
+}
+
+pub async fn create_user<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+    Body(new): Body<NewUser>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if !user.owner {
+        return Err(ApiError::forbidden("only an owner may create users"));
+    }
+    let email = new.email.trim().to_owned();
+    if email.len() > 320 || !email.contains('@') || email.chars().any(char::is_whitespace) {
+        return Err(ApiError::unprocessable("email must be an e-mail address"));
+    }
+    let token = new_token();
+    let hash = token_hash(&token);
+    let id = state.blocking(move |store| store.create_user(&email, new.owner, &hash)).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))))
+}
+
+pub async fn create_token<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let token = new_token();
+    let hash = token_hash(&token);
+    state.blocking(move |store| store.add_token(user.id, &hash)).await?;
+    Ok((StatusCode::CREATED, Json(json!({"token": token}))))
+}
+
+pub async fn delete_token<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(_): Auth,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(ApiError::unauthorized)?;
+    let hash = token_hash(token.trim());
+    state.blocking(move |store| store.delete_token(&hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

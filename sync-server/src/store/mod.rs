@@ -1,0 +1,125 @@
+//! Storage behind a trait: what the HTTP layer may ask of the database. Handlers never see SQL
+//! or keys; the store never sees HTTP. The one implementation is SQLite ([`sqlite`]), which
+//! seals every column of user content with the master key.
+
+pub mod sqlite;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// The master key does not open the database, or a sealed value was tampered with.
+    #[error("{0}")]
+    Crypto(String),
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub type UserId = i64;
+pub type SpaceId = i64;
+
+/// SHA-256 of a bearer token; tokens themselves are never stored.
+pub type TokenHash = [u8; 32];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub owner: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Active,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExampleKind {
+    Good,
+    Bad,
+}
+
+/// An example snippet a member attached to a practice, with the whole file it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    pub kind: ExampleKind,
+    pub language: String,
+    pub code: String,
+    pub file: String,
+}
+
+/// A practice as stored: its document (the JSON form of its YAML), status and examples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredPractice {
+    pub id: String,
+    pub status: Status,
+    pub document: Value,
+    pub examples: Vec<Example>,
+}
+
+/// One day's anonymous counters for one practice and language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatRow {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub practice: String,
+    pub language: String,
+    pub findings: u64,
+    pub suppressions: u64,
+    pub fixes: u64,
+    pub files: u64,
+    pub millis: u64,
+}
+
+/// What the server keeps. Every method commits before it returns: a successful write survives
+/// a crash right after.
+pub trait Store: Send + Sync + 'static {
+    /// Creates a user with a first token. `Conflict` if the e-mail address is taken.
+    fn create_user(&self, email: &str, owner: bool, token: &TokenHash) -> Result<UserId>;
+    fn user_by_token(&self, token: &TokenHash) -> Result<Option<User>>;
+    fn add_token(&self, user: UserId, token: &TokenHash) -> Result<()>;
+    fn delete_token(&self, token: &TokenHash) -> Result<()>;
+    fn user_exists(&self, user: UserId) -> Result<bool>;
+
+    /// Creates a space whose first admin is `creator`. `Conflict` if the name is taken.
+    fn create_space(&self, name: &str, creator: UserId) -> Result<SpaceId>;
+    fn space_id(&self, name: &str) -> Result<Option<SpaceId>>;
+    /// The spaces `user` belongs to, by name, with the user's role.
+    fn spaces_of(&self, user: UserId) -> Result<Vec<(String, Role)>>;
+    fn role(&self, space: SpaceId, user: UserId) -> Result<Option<Role>>;
+    fn set_member(&self, space: SpaceId, user: UserId, role: Role) -> Result<()>;
+    /// `NotFound` if the user was not a member.
+    fn remove_member(&self, space: SpaceId, user: UserId) -> Result<()>;
+
+    /// The space's revision and practices, ordered by id.
+    fn practices(&self, space: SpaceId) -> Result<(u64, Vec<StoredPractice>)>;
+    /// Inserts or replaces a practice (its examples are kept); returns the new revision.
+    fn put_practice(&self, space: SpaceId, id: &str, status: Status, document: &Value) -> Result<u64>;
+    /// `NotFound` if there is no such practice; else the new revision.
+    fn delete_practice(&self, space: SpaceId, id: &str) -> Result<u64>;
+    /// `NotFound` if there is no such practice; else the new revision.
+    fn add_example(&self, space: SpaceId, practice: &str, example: &Example) -> Result<u64>;
+
+    /// Adds counters into the day's aggregates.
+    fn add_stats(&self, space: SpaceId, rows: &[StatRow]) -> Result<()>;
+    /// Aggregates for days in `from..=to` (`YYYY-MM-DD`).
+    fn stats(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<StatRow>>;
+}

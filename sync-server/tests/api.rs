@@ -1,0 +1,628 @@
+//! The sync server end to end: the real binary on 127.0.0.1:0, spoken to over HTTP.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 bytes
+const OTHER_KEY: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_praxis-server"))
+}
+
+/// Runs an admin command on `data` and returns its stdout.
+fn admin(data: &Path, args: &[&str]) -> String {
+    let output =
+        Command::new(binary()).args(args).arg("--data").arg(data).env("PRAXIS_SERVER_KEY", KEY).output().unwrap();
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Creates a user from the command line and returns their token.
+fn create_user(data: &Path, email: &str, owner: bool) -> String {
+    let mut args = vec!["admin", "create-user", "--email", email];
+    if owner {
+        args.push("--owner");
+    }
+    let out = admin(data, &args);
+    out.rsplit(": ").next().unwrap().trim().to_owned()
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(data: &Path, key: &str) -> Server {
+        let mut child = Command::new(binary())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("PRAXIS_SERVER_KEY", key)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("no address in {line:?}"));
+        Server { child, addr: addr.parse().unwrap() }
+    }
+
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let body = body.map(|body| body.to_string());
+        request(self.addr, method, path, token, body.as_deref().map(str::as_bytes), &[])
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|err| panic!("{err}: {}", self.body))
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection.
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&[u8]>,
+    extra: &[(&str, &str)],
+) -> Response {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    for (name, value) in extra {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    if let Some(body) = body {
+        // The server may answer (413) before reading everything.
+        let _ = stream.write_all(body);
+    }
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    Response { status, headers, body: body.to_owned() }
+}
+
+fn practice(id: &str, pattern: &str) -> Value {
+    json!({
+        "id": id,
+        "name": "No print",
+        "languages": ["python"],
+        "rule": {"pattern": pattern},
+        "examples": {"bad": [{"code": "print(1)"}], "good": [{"code": "log(1)"}]},
+    })
+}
+
+/// A data folder with an owner, and the server on it.
+fn setup() -> (tempfile::TempDir, Server, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = create_user(dir.path(), "owner@example.com", true);
+    let server = Server::start(dir.path(), KEY);
+    (dir, server, owner)
+}
+
+#[test]
+fn health_and_openapi_need_no_token() {
+    let (_dir, server, _) = setup();
+    let health = server.call("GET", "/healthz", None, None);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.headers.get("x-request-id").map(String::len), Some(32), "every response carries its request id");
+    let openapi = server.call("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(openapi.status, 200);
+    assert_eq!(openapi.json()["openapi"], "3.1.0");
+    assert!(openapi.json()["paths"]["/spaces/{space}/practices"].is_object());
+    let unauthorized = server.call("GET", "/api/v1/spaces", None, None);
+    assert_eq!(unauthorized.status, 401);
+    assert!(unauthorized.json()["error"].is_string());
+    assert_eq!(server.call("GET", "/api/v1/spaces", Some("prx_nope"), None).status, 401);
+    assert_eq!(server.call("GET", "/nowhere", None, None).status, 404);
+}
+
+#[test]
+fn roles_spaces_members_and_tokens() {
+    let (_dir, server, owner) = setup();
+    let created = server.call("POST", "/api/v1/users", Some(&owner), Some(&json!({"email": "ana@example.com"})));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let (ana_id, ana) = (created.json()["id"].as_i64().unwrap(), created.json()["token"].as_str().unwrap().to_owned());
+    assert!(ana.starts_with("prx_"));
+    let bob = server.call("POST", "/api/v1/users", Some(&owner), Some(&json!({"email": "bob@example.com"})));
+    let bob = bob.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        server.call("POST", "/api/v1/users", Some(&owner), Some(&json!({"email": "ana@example.com"}))).status,
+        409
+    );
+    assert_eq!(server.call("POST", "/api/v1/users", Some(&ana), Some(&json!({"email": "x@example.com"}))).status, 403);
+
+    assert_eq!(server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "backend"}))).status, 201);
+    assert_eq!(server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "backend"}))).status, 409);
+    assert_eq!(server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "Bad Name"}))).status, 422);
+    assert_eq!(server.call("POST", "/api/v1/spaces", Some(&ana), Some(&json!({"name": "mine"}))).status, 403);
+
+    // Not a member yet: the space does not exist for Ana.
+    assert_eq!(server.call("GET", "/api/v1/spaces/backend/practices", Some(&ana), None).status, 404);
+    let put = server.call(
+        "PUT",
+        &format!("/api/v1/spaces/backend/members/{ana_id}"),
+        Some(&owner),
+        Some(&json!({"role": "member"})),
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    let spaces = server.call("GET", "/api/v1/spaces", Some(&ana), None).json();
+    assert_eq!(spaces["spaces"], json!([{"name": "backend", "role": "member"}]));
+    assert_eq!(server.call("GET", "/api/v1/spaces/backend/practices", Some(&ana), None).status, 200);
+    // A member may not manage members; a stranger sees nothing.
+    assert_eq!(
+        server.call("PUT", "/api/v1/spaces/backend/members/1", Some(&ana), Some(&json!({"role": "admin"}))).status,
+        403
+    );
+    assert_eq!(
+        server.call("PUT", "/api/v1/spaces/backend/members/1", Some(&bob), Some(&json!({"role": "admin"}))).status,
+        404
+    );
+    assert_eq!(
+        server.call("PUT", "/api/v1/spaces/backend/members/999", Some(&owner), Some(&json!({"role": "member"}))).status,
+        404
+    );
+    assert_eq!(
+        server.call("PUT", "/api/v1/spaces/backend/members/x", Some(&owner), Some(&json!({"role": "member"}))).status,
+        400
+    );
+
+    // New token, then log out with it.
+    let fresh = server.call("POST", "/api/v1/tokens", Some(&ana), None).json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(server.call("DELETE", "/api/v1/tokens/current", Some(&fresh), None).status, 204);
+    assert_eq!(server.call("GET", "/api/v1/spaces", Some(&fresh), None).status, 401);
+    assert_eq!(server.call("GET", "/api/v1/spaces", Some(&ana), None).status, 200);
+
+    assert_eq!(
+        server.call("DELETE", &format!("/api/v1/spaces/backend/members/{ana_id}"), Some(&owner), None).status,
+        204
+    );
+    assert_eq!(server.call("GET", "/api/v1/spaces/backend/practices", Some(&ana), None).status, 404);
+}
+
+#[test]
+fn practices_revisions_etags_and_validation() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "web"})));
+    let first = server.call(
+        "PUT",
+        "/api/v1/spaces/web/practices/no-print",
+        Some(&owner),
+        Some(&practice("no-print", "print($$$A)")),
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.json()["status"], "active");
+    let list = server.call("GET", "/api/v1/spaces/web/practices", Some(&owner), None);
+    assert_eq!(list.status, 200);
+    let revision = list.json()["revision"].as_u64().unwrap();
+    assert_eq!(list.json()["practices"][0]["id"], "no-print");
+    let etag = list.headers["etag"].clone();
+    let again =
+        request(server.addr, "GET", "/api/v1/spaces/web/practices", Some(&owner), None, &[("If-None-Match", &etag)]);
+    assert_eq!((again.status, again.body.as_str()), (304, ""));
+
+    // A rule that does not compile, a failing example, a mismatched id: 422 with the reason.
+    let broken =
+        server.call("PUT", "/api/v1/spaces/web/practices/bad", Some(&owner), Some(&practice("bad", "print($A")));
+    assert_eq!(broken.status, 422);
+    assert!(broken.json()["error"].as_str().unwrap().contains("does not parse"), "{}", broken.body);
+    let mut failing = practice("failing", "log($A)");
+    failing["examples"]["good"] = json!([{"code": "log(1)"}]);
+    let failing = server.call("PUT", "/api/v1/spaces/web/practices/failing", Some(&owner), Some(&failing));
+    assert_eq!(failing.status, 422, "{}", failing.body);
+    assert!(failing.json()["error"].as_str().unwrap().contains("example"), "{}", failing.body);
+    assert_eq!(
+        server
+            .call("PUT", "/api/v1/spaces/web/practices/other", Some(&owner), Some(&practice("no-print", "print($A)")))
+            .status,
+        422
+    );
+
+    let deleted = server.call("DELETE", "/api/v1/spaces/web/practices/no-print", Some(&owner), None);
+    assert_eq!(deleted.status, 200);
+    assert!(deleted.json()["revision"].as_u64().unwrap() > revision);
+    assert_eq!(server.call("DELETE", "/api/v1/spaces/web/practices/no-print", Some(&owner), None).status, 404);
+    let changed =
+        request(server.addr, "GET", "/api/v1/spaces/web/practices", Some(&owner), None, &[("If-None-Match", &etag)]);
+    assert_eq!(changed.status, 200);
+}
+
+#[test]
+fn members_propose_drafts_and_attach_examples() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "app"})));
+    let member = server.call("POST", "/api/v1/users", Some(&owner), Some(&json!({"email": "m@example.com"}))).json();
+    let (id, token) = (member["id"].as_i64().unwrap(), member["token"].as_str().unwrap().to_owned());
+    server.call("PUT", &format!("/api/v1/spaces/app/members/{id}"), Some(&owner), Some(&json!({"role": "member"})));
+
+    let mut active = practice("no-print", "print($$$A)");
+    active["status"] = json!("active");
+    assert_eq!(server.call("PUT", "/api/v1/spaces/app/practices/no-print", Some(&token), Some(&active)).status, 403);
+    let draft = server.call(
+        "PUT",
+        "/api/v1/spaces/app/practices/no-print",
+        Some(&token),
+        Some(&practice("no-print", "print($$$A)")),
+    );
+    assert_eq!((draft.status, draft.json()["status"].clone()), (200, json!("draft")));
+    assert_eq!(server.call("DELETE", "/api/v1/spaces/app/practices/no-print", Some(&token), None).status, 403);
+
+    let example =
+        json!({"kind": "bad", "language": "python", "code": "print(secret)", "file": "def f():\n    print(secret)\n"});
+    let added = server.call("POST", "/api/v1/spaces/app/practices/no-print/examples", Some(&token), Some(&example));
+    assert_eq!(added.status, 201, "{}", added.body);
+    let listed = server.call("GET", "/api/v1/spaces/app/practices", Some(&token), None).json();
+    assert_eq!(listed["practices"][0]["attachedExamples"][0]["code"], "print(secret)");
+    assert_eq!(listed["practices"][0]["status"], "draft");
+    let unknown = json!({"kind": "bad", "language": "cobol", "code": "x", "file": "x"});
+    assert_eq!(
+        server.call("POST", "/api/v1/spaces/app/practices/no-print/examples", Some(&token), Some(&unknown)).status,
+        422
+    );
+    assert_eq!(
+        server.call("POST", "/api/v1/spaces/app/practices/missing/examples", Some(&token), Some(&example)).status,
+        404
+    );
+}
+
+#[test]
+fn events_announce_new_revisions() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "ev"})));
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(stream, "GET /api/v1/spaces/ev/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {owner}\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut revisions = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut put_done = false;
+    while revisions.len() < 2 && Instant::now() < deadline {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(data) = line.trim().strip_prefix("data:") {
+            revisions.push(data.trim().parse::<u64>().unwrap());
+            if !put_done {
+                put_done = true;
+                let put = server.call(
+                    "PUT",
+                    "/api/v1/spaces/ev/practices/no-print",
+                    Some(&owner),
+                    Some(&practice("no-print", "print($$$A)")),
+                );
+                assert_eq!(put.status, 200);
+            }
+        }
+    }
+    assert_eq!(revisions.len(), 2, "{revisions:?}");
+    assert!(revisions[1] > revisions[0]);
+}
+
+#[test]
+fn statistics_are_aggregated_per_day() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "st"})));
+    let batch = json!({"day": "2026-11-28", "counters": [{"practice": "no-print", "language": "python", "findings": 3, "files": 10, "millis": 40}]});
+    assert_eq!(server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&batch)).status, 202);
+    assert_eq!(server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&batch)).status, 202);
+    let other_day =
+        json!({"day": "2026-11-20", "counters": [{"practice": "no-print", "language": "python", "findings": 1}]});
+    server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&other_day));
+    let stats = server.call("GET", "/api/v1/spaces/st/stats?from=2026-11-25&to=2026-11-30", Some(&owner), None);
+    assert_eq!(stats.status, 200, "{}", stats.body);
+    let rows = stats.json()["stats"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0]["findings"].as_u64(), rows[0]["files"].as_u64()), (Some(6), Some(20)));
+    // Unknown fields, bad days, unknown languages: rejected.
+    let unknown = json!({"day": "2026-11-28", "counters": [], "user": "ana"});
+    assert_eq!(server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&unknown)).status, 422);
+    let bad_day = json!({"day": "yesterday", "counters": []});
+    assert_eq!(server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&bad_day)).status, 422);
+    let bad_language = json!({"day": "2026-11-28", "counters": [{"practice": "p", "language": "cobol"}]});
+    assert_eq!(server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&bad_language)).status, 422);
+    assert_eq!(server.call("GET", "/api/v1/spaces/st/stats?from=x&to=y", Some(&owner), None).status, 400);
+}
+
+#[test]
+fn bad_input_gets_json_errors() {
+    let (_dir, server, owner) = setup();
+    let malformed = request(server.addr, "POST", "/api/v1/spaces", Some(&owner), Some(b"{not json"), &[]);
+    assert_eq!(malformed.status, 400);
+    assert!(malformed.json()["error"].is_string());
+    let wrong_shape = server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"nom": "x"})));
+    assert_eq!(wrong_shape.status, 422);
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    let too_large = request(server.addr, "POST", "/api/v1/spaces", Some(&owner), Some(&huge), &[]);
+    assert_eq!(too_large.status, 413);
+}
+
+#[test]
+fn content_is_sealed_at_rest() {
+    let (dir, server, owner) = setup();
+    let markers = [
+        "MARKER-EMAIL-7f3a@example.com",
+        "MARKERSPACE7f3a",
+        "MARKER_SNIPPET_7f3a",
+        "MARKER_FILE_7f3a",
+        "MARKER-NAME-7f3a",
+    ];
+    server.call("POST", "/api/v1/users", Some(&owner), Some(&json!({"email": markers[0]})));
+    let space = markers[1].to_ascii_lowercase();
+    assert_eq!(server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": space}))).status, 201);
+    let mut doc = practice("no-print", "print($$$A)");
+    doc["name"] = json!(markers[4]);
+    assert_eq!(
+        server.call("PUT", &format!("/api/v1/spaces/{space}/practices/no-print"), Some(&owner), Some(&doc)).status,
+        200
+    );
+    let example =
+        json!({"kind": "bad", "language": "python", "code": format!("print({})", markers[2]), "file": markers[3]});
+    assert_eq!(
+        server
+            .call("POST", &format!("/api/v1/spaces/{space}/practices/no-print/examples"), Some(&owner), Some(&example))
+            .status,
+        201
+    );
+
+    let listed = server.call("GET", &format!("/api/v1/spaces/{space}/practices"), Some(&owner), None).body;
+    for marker in &markers[2..] {
+        assert!(listed.contains(marker), "{marker} comes back through the API");
+    }
+    let mut raw = Vec::new();
+    for name in ["praxis.db", "praxis.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(name)) {
+            raw.extend(bytes);
+        }
+    }
+    assert!(!raw.is_empty());
+    for marker in markers.iter().chain(std::iter::once(&space.as_str())) {
+        let found = raw.windows(marker.len()).any(|window| window.eq_ignore_ascii_case(marker.as_bytes()));
+        assert!(!found, "{marker} is in the clear in the database files");
+    }
+}
+
+#[test]
+fn a_wrong_key_fails_start_up_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    create_user(dir.path(), "owner@example.com", true);
+    let output = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .env("PRAXIS_SERVER_KEY", OTHER_KEY)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr).to_lowercase();
+    assert!(stderr.contains("key"), "{stderr}");
+}
+
+#[test]
+fn acknowledged_writes_survive_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = create_user(dir.path(), "owner@example.com", true);
+    let mut server = Server::start(dir.path(), KEY);
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "crash"})));
+    let (progress, acks) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn({
+        let addr = server.addr;
+        let owner = owner.clone();
+        move || {
+            let mut acknowledged = Vec::new();
+            for i in 0..400 {
+                let id = format!("p-{i}");
+                let body = practice(&id, "print($$$A)").to_string();
+                let response = request(
+                    addr,
+                    "PUT",
+                    &format!("/api/v1/spaces/crash/practices/{id}"),
+                    Some(&owner),
+                    Some(body.as_bytes()),
+                    &[],
+                );
+                if response.status != 200 {
+                    break;
+                }
+                acknowledged.push(id);
+                let _ = progress.send(acknowledged.len());
+            }
+            acknowledged
+        }
+    });
+    // Kill it mid-stream: once 30 writes are acknowledged, with more in flight.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acks.recv_timeout(Duration::from_secs(30)).is_ok_and(|count| count < 30) && Instant::now() < deadline {}
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let acknowledged = writer.join().unwrap();
+    assert!(!acknowledged.is_empty());
+    drop(server);
+    let restarted = Server::start(dir.path(), KEY);
+    let listed = restarted.call("GET", "/api/v1/spaces/crash/practices", Some(&owner), None).json();
+    let stored: Vec<&str> = listed["practices"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    for id in &acknowledged {
+        assert!(
+            stored.contains(&id.as_str()),
+            "acknowledged {id} was lost ({} acknowledged, {} stored)",
+            acknowledged.len(),
+            stored.len()
+        );
+    }
+}
+
+/// The `sh` examples of sync-server/README.md, run in order against a real server.
+#[test]
+fn readme_examples_run() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let mut script = String::from("set -euo pipefail\n");
+    let mut blocks = 0;
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "```sh" {
+            blocks += 1;
+            for line in lines.by_ref().take_while(|line| line.trim() != "```") {
+                script.push_str(line);
+                script.push('\n');
+            }
+        }
+    }
+    assert!(blocks >= 5, "the README has its examples");
+    script.push_str("echo \"STATS $(curl -sf \"$PRAXIS/api/v1/spaces/backend/stats?from=2026-11-01&to=2026-11-30\" -H \"Authorization: Bearer $OWNER\")\"\n");
+
+    let dir = tempfile::tempdir().unwrap();
+    // Any user makes the database; the README creates its own owner.
+    create_user(dir.path(), "bootstrap@example.com", false);
+    let server = Server::start(dir.path(), KEY);
+    let bin_dir = binary().parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", path)
+        .env("PRAXIS", format!("http://{}", server.addr))
+        .env("PRAXIS_DATA", dir.path())
+        .env("PRAXIS_SERVER_KEY", KEY)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "README examples failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("\"findings\":3"), "{stdout}");
+}
+
+#[test]
+fn tls_serves_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a test certificate");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut child = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .env("PRAXIS_SERVER_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    assert!(url.starts_with("https://"), "{line}");
+    let curl =
+        Command::new("curl").args(["-sf", "--cacert"]).arg(&cert).arg(format!("{url}/healthz")).output().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(curl.status.success(), "{}", String::from_utf8_lossy(&curl.stderr));
+    assert!(String::from_utf8_lossy(&curl.stdout).contains("ok"));
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = create_user(dir.path(), "owner@example.com", true);
+    let mut server = Server::start(dir.path(), KEY);
+    assert_eq!(server.call("GET", "/api/v1/spaces", Some(&owner), None).status, 200);
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn rotate_key_and_backup_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = create_user(dir.path(), "owner@example.com", true);
+    {
+        let server = Server::start(dir.path(), KEY);
+        server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "kept"})));
+    }
+    let copy = dir.path().join("copy.db");
+    let out = admin(dir.path(), &["backup", copy.to_str().unwrap()]);
+    assert!(out.contains("backed up"), "{out}");
+    assert!(copy.is_file());
+
+    let new_key = dir.path().join("new.key");
+    std::fs::write(&new_key, OTHER_KEY).unwrap();
+    admin(dir.path(), &["rotate-key", "--new-key-file", new_key.to_str().unwrap()]);
+    let server = Server::start(dir.path(), OTHER_KEY);
+    let spaces = server.call("GET", "/api/v1/spaces", Some(&owner), None).json();
+    assert_eq!(spaces["spaces"][0]["name"], "kept");
+    drop(server);
+    let old = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .env("PRAXIS_SERVER_KEY", KEY)
+        .output()
+        .unwrap();
+    assert!(!old.status.success(), "the old key no longer opens the database");
+}
