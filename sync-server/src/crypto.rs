@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        let shown = format!("{:?} {:?}", MasterKey::from_bytes([0xab; 32]), sealer());
-        assert!(!shown.contains("171") && !shown.to_lowercase().contains("ab,"), "{shown}");
+        assert_eq!(format!("{:?}", MasterKey::from_bytes([0xab; 32])), "MasterKey(..)");
+        assert_eq!(format!("{:?}", sealer()), "Sealer(..)");
     }
 }

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::crypto::MasterKey;
+use crate::store::sqlite::DB_FILE;
 
 /// The environment variable that may hold the master key in base64.
 pub const ENV_VAR: &str = "PRAXIS_SERVER_KEY";
@@ -23,6 +24,13 @@ pub enum KeyError {
     Env(String),
     #[error("{}: {reason}", path.display())]
     Invalid { path: PathBuf, reason: String },
+    #[error(
+        "no master key: {} exists but {} does not; restore the key file, or give the key with \
+         {ENV_VAR} or --key-file",
+        database.display(),
+        path.display()
+    )]
+    Missing { database: PathBuf, path: PathBuf },
     #[error("cannot read key file {}: {source}", path.display())]
     Read { path: PathBuf, source: io::Error },
     #[error("cannot create key file {}: {source}", path.display())]
@@ -55,7 +63,9 @@ impl LoadedKey {
 
 /// Loads the master key for the server whose data folder is `data_dir`: from
 /// `PRAXIS_SERVER_KEY`, else from `key_file`, else from `data_dir/master.key`, which is created
-/// (mode 0600) if it does not exist.
+/// (mode 0600) if neither it nor the database exists yet. A database without its key is an
+/// error rather than a reason to make a new key, which could only fail to open it and would
+/// sit where the real key file is to be restored.
 pub fn load(data_dir: &Path, key_file: Option<&Path>) -> Result<LoadedKey, KeyError> {
     let env = std::env::var(ENV_VAR).ok();
     load_from(env.as_deref(), data_dir, key_file)
@@ -79,6 +89,10 @@ pub fn load_from(env: Option<&str>, data_dir: &Path, key_file: Option<&Path>) ->
             match read_key_file(&path) {
                 Ok(key) => Ok(LoadedKey { key, source: KeySource::File(path) }),
                 Err(KeyError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                    let database = data_dir.join(DB_FILE);
+                    if database.exists() {
+                        return Err(KeyError::Missing { database, path });
+                    }
                     fs::create_dir_all(data_dir).map_err(|source| KeyError::Create { path: path.clone(), source })?;
                     let key = create_key_file(&path)?;
                     Ok(LoadedKey { key, source: KeySource::Created(path) })
@@ -181,6 +195,15 @@ mod tests {
         assert!(!second.created());
         assert_eq!(first.key.expose(), second.key.expose());
         assert_eq!(encode(&second.key), fs::read_to_string(&path).unwrap().trim());
+    }
+
+    #[test]
+    fn no_key_is_made_for_an_existing_database() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(DB_FILE), "").unwrap();
+        let message = load_from(None, dir.path(), None).unwrap_err().to_string();
+        assert!(message.starts_with("no master key: ") && message.contains(DEFAULT_FILE), "{message}");
+        assert!(!dir.path().join(DEFAULT_FILE).exists());
     }
 
     #[test]

@@ -114,7 +114,8 @@ fn open(data: &DataArgs) -> anyhow::Result<SqliteStore> {
             path.display()
         );
     }
-    SqliteStore::open(&data.data, loaded.key).map_err(|err| anyhow::anyhow!("{}: {err}", data.data.display()))
+    // The store's errors name the database file already.
+    SqliteStore::open(&data.data, loaded.key).map_err(|err| anyhow::anyhow!("{err}"))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

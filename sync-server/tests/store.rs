@@ -466,6 +466,17 @@ fn rotate_key_reseals_everything() {
 }
 
 #[test]
+fn rotate_key_refuses_while_the_store_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let err = SqliteStore::rotate_key(dir.path(), key(1), key(2)).unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict(m) if m.contains("in use")), "{err:?}");
+    drop(store);
+    SqliteStore::rotate_key(dir.path(), key(1), key(2)).unwrap();
+    SqliteStore::open(dir.path(), key(2)).unwrap();
+}
+
+#[test]
 fn rotate_key_with_wrong_old_key_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));

@@ -28,15 +28,15 @@ pub async fn list<S: Store>(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (space, _) = state.member(&space, &user).await?;
+    // An unchanged pull costs one small query: no practice is opened.
+    if let Some(wanted) = headers.get(header::IF_NONE_MATCH).and_then(|value| value.to_str().ok()) {
+        let tag = etag(state.blocking(move |store| store.revision(space)).await?);
+        if wanted.split(',').any(|candidate| candidate.trim() == tag || candidate.trim() == "*") {
+            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+        }
+    }
     let (revision, practices) = state.blocking(move |store| store.practices(space)).await?;
     let tag = etag(revision);
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|candidate| candidate.trim() == tag || candidate.trim() == "*"));
-    if unchanged {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
-    }
     let practices: Vec<Value> = practices
         .into_iter()
         .map(|practice| {
@@ -148,7 +148,7 @@ pub async fn events<S: Store>(
 ) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>> {
     let (space, _) = state.member(&space, &user).await?;
     let receiver = state.events(space).subscribe();
-    let (revision, _) = state.blocking(move |store| store.practices(space)).await?;
+    let revision = state.blocking(move |store| store.revision(space)).await?;
     let first = tokio_stream::once(Ok(Event::default().event("revision").data(revision.to_string())));
     let updates = BroadcastStream::new(receiver)
         .filter_map(|revision| revision.ok())

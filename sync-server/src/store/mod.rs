@@ -109,6 +109,8 @@ pub trait Store: Send + Sync + 'static {
     /// `NotFound` if the user was not a member.
     fn remove_member(&self, space: SpaceId, user: UserId) -> Result<()>;
 
+    /// The space's revision alone: what an unchanged pull (`If-None-Match`) needs.
+    fn revision(&self, space: SpaceId) -> Result<u64>;
     /// The space's revision and practices, ordered by id.
     fn practices(&self, space: SpaceId) -> Result<(u64, Vec<StoredPractice>)>;
     /// Inserts or replaces a practice (its examples are kept); returns the new revision.

@@ -20,6 +20,9 @@ use crate::crypto::{MasterKey, Sealer};
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "praxis.db";
+/// Held shared by every open store and exclusively by key rotation, so a key is never rotated
+/// under a running server, which would go on sealing with the old key.
+const LOCK_FILE: &str = "praxis.lock";
 
 /// Migrations in order, embedded so the binary carries its own schema. The version is what
 /// `schema_migrations` records; never renumber or edit a released migration, add a new one.
@@ -77,6 +80,8 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
     sealer: Sealer,
     path: PathBuf,
+    /// Keeps the data folder's lock for as long as the store is open.
+    _lock: fs::File,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -99,6 +104,11 @@ impl SqliteStore {
     pub fn open(dir: &Path, key: MasterKey) -> Result<Self> {
         fs::create_dir_all(dir)
             .map_err(|e| StoreError::Internal(format!("cannot create data folder {}: {e}", dir.display())))?;
+        let lock = lock_dir(dir, Lock::Shared)?;
+        Self::open_locked(dir, key, lock)
+    }
+
+    fn open_locked(dir: &Path, key: MasterKey, lock: fs::File) -> Result<Self> {
         let path = dir.join(DB_FILE);
         create_private(&path)?;
         let at = |e: rusqlite::Error| StoreError::Internal(format!("{}: {e}", path.display()));
@@ -110,7 +120,7 @@ impl SqliteStore {
         })?;
         let sealer = Sealer::new(&key);
         check_key(&mut conn, &sealer, &path)?;
-        Ok(Self { conn: Mutex::new(conn), sealer, path })
+        Ok(Self { conn: Mutex::new(conn), sealer, path, _lock: lock })
     }
 
     /// The database file.
@@ -119,11 +129,16 @@ impl SqliteStore {
     }
 
     /// Re-seals every sealed column and recomputes every keyed hash under `new`, in one
-    /// transaction: a crash leaves the database wholly under one key or the other. The server
-    /// must not be running. Afterwards the file is vacuumed, so no ciphertext under the old key
-    /// (which may be why it is being replaced) survives in free pages or the WAL.
+    /// transaction: a crash leaves the database wholly under one key or the other. `Conflict`
+    /// if anything else has the database open (a running server). Afterwards the file is
+    /// vacuumed, so no ciphertext under the old key (which may be why it is being replaced)
+    /// survives in free pages or the WAL.
+    ///
+    /// The new key must be safely stored before this is called: once it returns, or fails
+    /// with an error that says the key was rotated, only the new key opens the database.
     pub fn rotate_key(dir: &Path, old: MasterKey, new: MasterKey) -> Result<()> {
-        let store = Self::open(dir, old)?;
+        let lock = lock_dir(dir, Lock::Exclusive)?;
+        let store = Self::open_locked(dir, old, lock)?;
         let next = Sealer::new(&new);
         let mut conn = store.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -162,9 +177,15 @@ impl SqliteStore {
             rusqlite::params![next.seal("meta", "value", KEY_CHECK, KEY_CHECK_VALUE), KEY_CHECK],
         )?;
         tx.commit()?;
-        conn.execute_batch("VACUUM")?;
-        checkpoint_truncate(&conn)?;
-        Ok(())
+        // Past the commit the rotation stands; a failure here must not read as "still under
+        // the old key", or the operator might throw the new key away.
+        conn.execute_batch("VACUUM").map_err(StoreError::from).and_then(|()| checkpoint_truncate(&conn)).map_err(|e| {
+            StoreError::Internal(format!(
+                "the key was rotated (only the new key opens {} now), but old ciphertext could not be \
+                 vacuumed away: {e}",
+                store.path.display()
+            ))
+        })
     }
 
     /// Copies the database to `dest` with SQLite's online backup API, from a read snapshot of
@@ -175,6 +196,15 @@ impl SqliteStore {
             return Err(StoreError::Invalid(format!("{}: already exists; back up to a new file", dest.display())));
         }
         create_private(dest)?;
+        let made = self.copy_to(dest);
+        if made.is_err() {
+            // A half-written copy must not pass for a backup later.
+            let _ = fs::remove_file(dest);
+        }
+        made
+    }
+
+    fn copy_to(&self, dest: &Path) -> Result<()> {
         let at = |p: &Path| {
             let shown = p.display().to_string();
             move |e: rusqlite::Error| StoreError::Internal(format!("{shown}: {e}"))
@@ -363,6 +393,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn revision(&self, space: SpaceId) -> Result<u64> {
+        self.read(|tx, _| {
+            let revision: i64 = tx
+                .query_row("SELECT revision FROM spaces WHERE id = ?1", [space], |r| r.get(0))
+                .optional()?
+                .ok_or(StoreError::NotFound)?;
+            Ok(revision as u64)
+        })
+    }
+
     fn practices(&self, space: SpaceId) -> Result<(u64, Vec<StoredPractice>)> {
         self.read(|tx, sealer| {
             let revision: i64 = tx
@@ -536,6 +576,41 @@ fn create_private(path: &Path) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(StoreError::Internal(format!("cannot create {}: {e}", path.display()))),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    Shared,
+    Exclusive,
+}
+
+/// Takes the data folder's lock without waiting: a store that cannot get it says why instead
+/// of hanging at start-up.
+fn lock_dir(dir: &Path, kind: Lock) -> Result<fs::File> {
+    let path = dir.join(LOCK_FILE);
+    create_private(&path)?;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::Internal(format!("cannot open {}: {e}", path.display())))?;
+    let taken = match kind {
+        Lock::Shared => file.try_lock_shared(),
+        Lock::Exclusive => file.try_lock(),
+    };
+    match taken {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(StoreError::Conflict(match kind {
+            Lock::Shared => {
+                format!("{}: a key rotation is running on this database; try again when it is done", dir.display())
+            }
+            Lock::Exclusive => format!(
+                "{}: the database is in use (is praxis-server running?); stop it before rotating the key",
+                dir.display()
+            ),
+        })),
+        Err(fs::TryLockError::Error(e)) => Err(StoreError::Internal(format!("cannot lock {}: {e}", path.display()))),
     }
 }
 
