@@ -626,3 +626,20 @@ fn rotate_key_and_backup_from_the_command_line() {
         .unwrap();
     assert!(!old.status.success(), "the old key no longer opens the database");
 }
+
+/// Every endpoint the OpenAPI document lists exists: without a token it answers 401, not 404
+/// or 405.
+#[test]
+fn the_openapi_document_matches_the_routes() {
+    let (_dir, server, _) = setup();
+    let spec = server.call("GET", "/api/v1/openapi.json", None, None).json();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 10);
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path.replace("{space}", "s").replace("{user}", "1").replace("{id}", "p");
+            let response = server.call(&method.to_ascii_uppercase(), &format!("/api/v1{concrete}"), None, None);
+            assert_eq!(response.status, 401, "{method} {path} is documented but answers {}", response.status);
+        }
+    }
+}
