@@ -39,19 +39,27 @@ struct Server {
     addr: SocketAddr,
 }
 
+/// Starts `serve` on a free port and reads the URL it prints once it listens.
+fn spawn_server(data: &Path, key: &str, extra: &[&std::ffi::OsStr]) -> (Child, String) {
+    let mut child = Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(extra)
+        .env("PRAXIS_SERVER_KEY", key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("no address in {line:?}")).to_owned();
+    (child, url)
+}
+
 impl Server {
     fn start(data: &Path, key: &str) -> Server {
-        let mut child = Command::new(binary())
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .env("PRAXIS_SERVER_KEY", key)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("no address in {line:?}"));
+        let (child, url) = spawn_server(data, key, &[]);
+        let addr = url.strip_prefix("http://").unwrap_or_else(|| panic!("not plain HTTP: {url}"));
         Server { child, addr: addr.parse().unwrap() }
     }
 
@@ -555,22 +563,9 @@ fn tls_serves_https() {
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let mut child = Command::new(binary())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .env("PRAXIS_SERVER_KEY", KEY)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap().to_owned();
-    assert!(url.starts_with("https://"), "{line}");
+    let tls = ["--tls-cert".as_ref(), cert.as_os_str(), "--tls-key".as_ref(), key.as_os_str()];
+    let (mut child, url) = spawn_server(&data, KEY, &tls);
+    assert!(url.starts_with("https://"), "{url}");
     let curl =
         Command::new("curl").args(["-sf", "--cacert"]).arg(&cert).arg(format!("{url}/healthz")).output().unwrap();
     let _ = child.kill();
