@@ -90,7 +90,7 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState<S>>) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
         let hash = token_hash(&token);
         let user = state.blocking(move |store| store.user_by_token(&hash)).await?;
         user.map(Auth).ok_or_else(ApiError::unauthorized)
@@ -98,8 +98,8 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Auth {
 }
 
 /// The bearer token of a request, if it has one.
-fn bearer(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim().to_owned())
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -53,12 +53,8 @@ pub async fn delete_token<S: Store>(
     Auth(_): Auth,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or_else(ApiError::unauthorized)?;
-    let hash = token_hash(token.trim());
+    let token = super::bearer(&headers).ok_or_else(ApiError::unauthorized)?;
+    let hash = token_hash(&token);
     state.blocking(move |store| store.delete_token(&hash)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
