@@ -379,6 +379,12 @@ fn bad_input_gets_json_errors() {
     assert!(malformed.json()["error"].is_string());
     let wrong_shape = server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"nom": "x"})));
     assert_eq!(wrong_shape.status, 422);
+    // A body that is not declared as JSON.
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    write!(stream, "POST /api/v1/spaces HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {owner}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{{}}").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
     let huge = vec![b' '; 3 * 1024 * 1024];
     let too_large = request(server.addr, "POST", "/api/v1/spaces", Some(&owner), Some(&huge), &[]);
     assert_eq!(too_large.status, 413);
