@@ -98,7 +98,9 @@ fn request(
     body: Option<&[u8]>,
     extra: &[(&str, &str)],
 ) -> Response {
-    let mut stream = TcpStream::connect(addr).unwrap();
+    // A server that is gone (killed on purpose, in the crash test) answers status 0.
+    let gone = || Response { status: 0, headers: HashMap::new(), body: String::new() };
+    let Ok(mut stream) = TcpStream::connect(addr) else { return gone() };
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(token) = token {
@@ -111,7 +113,9 @@ fn request(
         head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
+    if stream.write_all(head.as_bytes()).is_err() {
+        return gone();
+    }
     if let Some(body) = body {
         // The server may answer (413) before reading everything.
         let _ = stream.write_all(body);
