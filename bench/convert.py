@@ -88,10 +88,10 @@ def load_practices():
     return practices
 
 
-def ast_grep_rule(doc):
+def ast_grep_rule(doc, language="Python"):
     rule = {
         "id": doc["id"],
-        "language": "Python",
+        "language": language,
         "severity": SEVERITY[doc["severity"]],
         "message": doc["message"],
     }

@@ -18,9 +18,14 @@ Needs PyYAML (`python3 -m pip install pyyaml`); latency.py itself needs only the
 
 import shutil
 import sys
+
 from pathlib import Path
 
 import yaml
+
+# One conversion for both benchmarks: bench/convert.py's.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from convert import ast_grep_rule, ast_grep_test  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "praxis"
@@ -55,24 +60,9 @@ def main():
             fail(f"{path.name}: languages must be one of {sorted(LANGUAGE)}")
         language = doc["languages"][0]
         count[language] = count.get(language, 0) + 1
-        rule = {
-            "id": doc["id"],
-            "language": LANGUAGE[language],
-            "severity": SEVERITY[doc["severity"]],
-            "message": doc["message"],
-        }
-        if doc.get("description"):
-            rule["note"] = doc["description"]
-        rule["rule"] = doc["rule"]
-        for key in ("constraints", "utils"):
-            if key in doc:
-                rule[key] = doc[key]
+        rule = ast_grep_rule(doc, LANGUAGE[language])
         dump(TARGET / "rules" / f"{doc['id']}.yml", rule, path.name)
-        test = {
-            "id": doc["id"],
-            "valid": [e["code"] for e in doc["examples"]["good"]],
-            "invalid": [e["code"] for e in doc["examples"]["bad"]],
-        }
+        test = ast_grep_test(doc)
         dump(TARGET / "rule-tests" / f"{doc['id']}-test.yml", test, path.name)
     print("convert: " + ", ".join(f"{n} {lang}" for lang, n in sorted(count.items())) + " -> bench/lsp/ast-grep")
 
