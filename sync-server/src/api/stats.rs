@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body};
-use crate::store::{StatRow, Store};
+use crate::store::{StatRow, Store, is_day};
 
 /// The most counters one post may carry.
 const MAX_COUNTERS: usize = 1000;
@@ -40,16 +40,6 @@ pub struct Counter {
     millis: u64,
 }
 
-/// Whether `day` is a `YYYY-MM-DD` date.
-pub fn valid_day(day: &str) -> bool {
-    let parts: Vec<&str> = day.split('-').collect();
-    let [year, month, day] = parts[..] else { return false };
-    let number = |text: &str, len: usize| {
-        (text.len() == len && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse::<u32>().ok()).flatten()
-    };
-    matches!((number(year, 4), number(month, 2), number(day, 2)), (Some(_), Some(1..=12), Some(1..=31)))
-}
-
 fn valid_name(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 100
@@ -63,7 +53,7 @@ pub async fn post<S: Store>(
     Body(batch): Body<Batch>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (space, _) = state.member(&space, &user).await?;
-    if !valid_day(&batch.day) {
+    if !is_day(&batch.day) {
         return Err(ApiError::unprocessable("day must be YYYY-MM-DD"));
     }
     if batch.counters.len() > MAX_COUNTERS {
@@ -108,7 +98,7 @@ pub async fn get<S: Store>(
     Query(range): Query<Range>,
 ) -> ApiResult<Json<Value>> {
     let space = state.admin(&space, &user).await?;
-    if !valid_day(&range.from) || !valid_day(&range.to) {
+    if !is_day(&range.from) || !is_day(&range.to) {
         return Err(ApiError::bad_request("from and to must be YYYY-MM-DD"));
     }
     let rows = state.blocking(move |store| store.stats(space, &range.from, &range.to)).await?;

@@ -89,6 +89,21 @@ pub struct StatRow {
     pub millis: u64,
 }
 
+/// Whether `day` is `YYYY-MM-DD`. The fixed width is what makes `BETWEEN` on text a date range,
+/// so the store checks it, and the API checks it first to answer with the right status.
+pub fn is_day(day: &str) -> bool {
+    let b = day.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
+        && (1..=12).contains(&day[5..7].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&day[8..10].parse::<u8>().unwrap_or(0))
+}
+
 /// What the server keeps. Every method commits before it returns: a successful write survives
 /// a crash right after.
 pub trait Store: Send + Sync + 'static {

@@ -812,19 +812,12 @@ fn conflict(e: rusqlite::Error, message: &str) -> StoreError {
     }
 }
 
-/// Days are `YYYY-MM-DD`; the fixed width is what makes `BETWEEN` on text a date range.
 fn check_day(day: &str) -> Result<()> {
-    let b = day.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let valid = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && digits(0..4)
-        && digits(5..7)
-        && digits(8..10)
-        && (1..=12).contains(&day[5..7].parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&day[8..10].parse::<u8>().unwrap_or(0));
-    if valid { Ok(()) } else { Err(StoreError::Invalid(format!("{day:?} is not a day in the form YYYY-MM-DD"))) }
+    if super::is_day(day) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!("{day:?} is not a day in the form YYYY-MM-DD")))
+    }
 }
 
 fn to_u64(n: i64) -> u64 {
