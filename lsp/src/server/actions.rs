@@ -82,7 +82,7 @@ fn suppression_edit(
     positions: &Positions<'_>,
 ) -> Option<TextEdit> {
     const KEYWORD: &str = "praxis-ignore:";
-    let lines = praxis_engine::LineIndex::new(text);
+    let lines = positions.lines();
     let (line, line_start) = lines.line_of(offset);
     if line > 0 {
         let above_start = lines.line_start(line - 1).unwrap_or(0);
