@@ -365,6 +365,17 @@ fn statistics_are_aggregated_per_day() {
     let rows = stats.json()["stats"].as_array().unwrap().clone();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!((rows[0]["findings"].as_u64(), rows[0]["files"].as_u64()), (Some(6), Some(20)));
+    // A batch with an id is counted once, however often it is sent.
+    let once = json!({"batch": "0123456789abcdef0123456789abcdef", "day": "2026-11-29",
+                      "counters": [{"practice": "no-print", "language": "python", "findings": 5}]});
+    let first = server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&once));
+    assert_eq!((first.status, first.json()["accepted"].as_u64()), (202, Some(1)), "{}", first.body);
+    let again = server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&once));
+    assert_eq!((again.status, again.json()["duplicate"].as_bool()), (202, Some(true)), "{}", again.body);
+    let stats = server.call("GET", "/api/v1/spaces/st/stats?from=2026-11-29&to=2026-11-29", Some(&owner), None);
+    assert_eq!(stats.json()["stats"][0]["findings"], 5, "{}", stats.body);
+    let bad_batch = json!({"batch": "x y", "day": "2026-11-29", "counters": []});
+    assert_eq!(server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&bad_batch)).status, 422);
     // Unknown fields, bad days, unknown languages: rejected.
     let unknown = json!({"day": "2026-11-28", "counters": [], "user": "ana"});
     assert_eq!(server.call("POST", "/api/v1/spaces/st/stats", Some(&owner), Some(&unknown)).status, 422);

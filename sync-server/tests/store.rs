@@ -237,6 +237,7 @@ fn stats_aggregate_additively_and_filter_by_day() {
     store
         .add_stats(
             space,
+            None,
             &[
                 stat("2025-03-01", "no-unwrap", "rust", 1),
                 stat("2025-03-01", "no-unwrap", "python", 10),
@@ -247,6 +248,7 @@ fn stats_aggregate_additively_and_filter_by_day() {
     store
         .add_stats(
             space,
+            None,
             &[
                 stat("2025-03-01", "no-unwrap", "rust", 2),
                 stat("2025-03-01", "a-rule", "rust", 1000),
@@ -254,7 +256,7 @@ fn stats_aggregate_additively_and_filter_by_day() {
             ],
         )
         .unwrap();
-    store.add_stats(other, &[stat("2025-03-01", "no-unwrap", "rust", 50)]).unwrap();
+    store.add_stats(other, None, &[stat("2025-03-01", "no-unwrap", "rust", 50)]).unwrap();
 
     let rows = store.stats(space, "2025-03-01", "2025-03-02").unwrap();
     assert_eq!(
@@ -277,8 +279,8 @@ fn stats_aggregate_additively_and_filter_by_day() {
     );
 
     // Counters saturate instead of overflowing.
-    store.add_stats(space, &[stat("2025-03-04", "big", "rust", u64::MAX / 5)]).unwrap();
-    store.add_stats(space, &[stat("2025-03-04", "big", "rust", u64::MAX / 5)]).unwrap();
+    store.add_stats(space, None, &[stat("2025-03-04", "big", "rust", u64::MAX / 5)]).unwrap();
+    store.add_stats(space, None, &[stat("2025-03-04", "big", "rust", u64::MAX / 5)]).unwrap();
     let big = store.stats(space, "2025-03-04", "2025-03-04").unwrap();
     assert_eq!(big[0].millis, i64::MAX as u64);
 
@@ -289,10 +291,32 @@ fn stats_aggregate_additively_and_filter_by_day() {
 
     // A bad day rejects the whole batch.
     let bad = [stat("2025-03-05", "x", "rust", 1), stat("March 5", "x", "rust", 1)];
-    assert!(matches!(store.add_stats(space, &bad), Err(StoreError::Invalid(_))));
+    assert!(matches!(store.add_stats(space, None, &bad), Err(StoreError::Invalid(_))));
     assert!(store.stats(space, "2025-03-05", "2025-03-05").unwrap().is_empty());
     assert!(matches!(store.stats(space, "2025-3-1", "2025-03-05"), Err(StoreError::Invalid(_))));
-    assert!(matches!(store.add_stats(9999, &[]), Err(StoreError::NotFound)));
+    assert!(matches!(store.add_stats(9999, None, &[]), Err(StoreError::NotFound)));
+}
+
+#[test]
+fn a_stats_batch_is_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (_, space) = user_and_space(&store, "alice@example.com", "team");
+    let (_, other) = user_and_space(&store, "bob@example.com", "other");
+    let batch = token_hash("batch-1");
+    let rows = [stat("2025-03-01", "no-unwrap", "rust", 1)];
+    assert!(store.add_stats(space, Some(&batch), &rows).unwrap());
+    assert!(!store.add_stats(space, Some(&batch), &rows).unwrap(), "a batch sent again adds nothing");
+    assert!(store.add_stats(other, Some(&batch), &rows).unwrap(), "batches are per space");
+    assert!(store.add_stats(space, Some(&token_hash("batch-2")), &rows).unwrap());
+    assert_eq!(
+        store.stats(space, "2025-03-01", "2025-03-01").unwrap(),
+        vec![stat("2025-03-01", "no-unwrap", "rust", 2)]
+    );
+    // Batch ids are forgotten 30 days after their day, so the table stays small.
+    let later = [stat("2025-05-01", "no-unwrap", "rust", 1)];
+    assert!(store.add_stats(space, Some(&token_hash("batch-3")), &later).unwrap());
+    assert!(store.add_stats(space, Some(&batch), &rows).unwrap(), "forgotten after 30 days");
 }
 
 /// Reads the database and its WAL as they are on disk.
@@ -328,7 +352,7 @@ fn no_user_content_in_the_clear_on_disk() {
     let document = json!({"id": markers[0], "message": markers[1]});
     store.put_practice(space, markers[0], Status::Active, &document).unwrap();
     store.add_example(space, markers[0], &example(ExampleKind::Bad, markers[2], markers[3])).unwrap();
-    store.add_stats(space, &[stat("2025-03-01", markers[0], control, 1)]).unwrap();
+    store.add_stats(space, None, &[stat("2025-03-01", markers[0], control, 1)]).unwrap();
 
     // Reads return everything intact.
     let (_, practices) = store.practices(space).unwrap();
@@ -405,7 +429,7 @@ fn rotate_key_reseals_everything() {
         let big = json!({"id": "big", "text": "x".repeat(20_000)});
         store.put_practice(space, "big", Status::Active, &big).unwrap();
         store.add_example(space, "p", &example(ExampleKind::Good, "code", "file")).unwrap();
-        store.add_stats(space, &[stat("2025-03-01", "p", "rust", 1)]).unwrap();
+        store.add_stats(space, None, &[stat("2025-03-01", "p", "rust", 1)]).unwrap();
         // A practice deleted before the rotation must not linger in free pages either.
         store.put_practice(space, "gone", Status::Active, &big).unwrap();
         let gone: Vec<u8> = rusqlite::Connection::open(dir.path().join(DB_FILE))
@@ -447,7 +471,7 @@ fn rotate_key_reseals_everything() {
     assert_eq!(practices[1].document, json!({"id": "p"}));
     assert_eq!(practices[1].examples[0].file, "file");
     assert_eq!(store.put_practice(space, "p", Status::Draft, &json!({})).unwrap(), 6);
-    store.add_stats(space, &[stat("2025-03-01", "p", "rust", 1)]).unwrap();
+    store.add_stats(space, None, &[stat("2025-03-01", "p", "rust", 1)]).unwrap();
     assert_eq!(
         store.stats(space, "2025-03-01", "2025-03-01").unwrap(),
         vec![stat("2025-03-01", "p", "rust", 2)],

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use praxis_sync::wire::ErrorBody;
 
 use crate::store::StoreError;
 
@@ -54,7 +55,7 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(serde_json::json!({"error": self.message}))).into_response()
+        (self.status, Json(ErrorBody { error: self.message })).into_response()
     }
 }
 

@@ -158,8 +158,8 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/spaces/{space}/stats", post(stats::post::<S>).get(stats::get::<S>))
         .route("/openapi.json", get(openapi::document));
     Router::new()
-        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
-        .nest("/api/v1", api)
+        .route("/healthz", get(|| async { Json(praxis_sync::wire::Health { status: "ok".into() }) }))
+        .nest(praxis_sync::wire::API_PREFIX, api)
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Each request gets an id (`x-request-id`, echoed back) and a span with its method, path

@@ -175,6 +175,7 @@ fn stats() -> Value {
     object(
         &["day", "counters"],
         json!({
+            "batch": {"type": "string", "pattern": "^[0-9A-Za-z-]{16,64}$", "description": "A random id per batch: a batch sent again is counted once"},
             "day": {"type": "string", "format": "date"},
             "counters": {"type": "array", "maxItems": 1000, "items": object(&["practice", "language"], json!({
                 "practice": {"type": "string"}, "language": {"type": "string"},

@@ -10,12 +10,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use praxis_engine::{Practice, PracticeDoc};
-use serde_json::{Value, json};
+use praxis_sync::wire::{self, ListedPractice, PracticeBody, PracticeList, PutPractice, Revision};
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::{ApiError, ApiResult, AppState, Auth, Body};
-use crate::store::{Example, Role, Status, Store};
+use crate::store::{Example, Role, Status, Store, StoredPractice};
 
 fn etag(revision: u64) -> String {
     format!("\"r{revision}\"")
@@ -36,26 +36,33 @@ pub async fn list<S: Store>(
         }
     }
     let (revision, practices) = state.blocking(move |store| store.practices(space)).await?;
-    let tag = etag(revision);
-    let practices: Vec<Value> = practices
+    let practices = practices.into_iter().filter_map(listed).collect();
+    let list = PracticeList { revision, practices };
+    Ok(([(header::ETAG, etag(revision))], Json(list)).into_response())
+}
+
+/// A stored practice as the API lists it. Every stored document passed validation when it was
+/// put; one that this server can no longer read is logged and left out rather than failing the
+/// whole list.
+fn listed(practice: StoredPractice) -> Option<ListedPractice> {
+    let doc = match serde_json::from_value::<PracticeDoc>(practice.document) {
+        Ok(doc) => doc,
+        Err(err) => {
+            tracing::error!("stored practice {} no longer reads as a practice: {err}", practice.id);
+            return None;
+        }
+    };
+    let attached_examples = practice
+        .examples
         .into_iter()
-        .map(|practice| {
-            let mut document = practice.document;
-            if let Value::Object(map) = &mut document {
-                map.insert("status".into(), json!(practice.status));
-                map.insert("attachedExamples".into(), json!(practice.examples));
-            }
-            document
-        })
+        .map(|Example { kind, language, code, file }| wire::Example { kind, language, code, file })
         .collect();
-    Ok(([(header::ETAG, tag)], Json(json!({"revision": revision, "practices": practices}))).into_response())
+    Some(ListedPractice { doc, status: practice.status, attached_examples })
 }
 
 /// Checks a practice the way `praxis test` would: it loads, its rule compiles for each of its
 /// languages, and its examples pass.
-fn validate(id: &str, document: &Value) -> ApiResult<()> {
-    let doc: PracticeDoc = serde_json::from_value(document.clone())
-        .map_err(|err| ApiError::unprocessable(format!("invalid practice: {err}")))?;
+fn validate(id: &str, doc: PracticeDoc) -> ApiResult<()> {
     if doc.id != id {
         return Err(ApiError::unprocessable(format!("the practice's id `{}` is not `{id}` from the path", doc.id)));
     }
@@ -75,19 +82,9 @@ pub async fn put<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     Path((space, id)): Path<(String, String)>,
-    Body(mut document): Body<Value>,
-) -> ApiResult<Json<Value>> {
+    Body(PracticeBody { doc, status }): Body<PracticeBody>,
+) -> ApiResult<Json<PutPractice>> {
     let (space, role) = state.member(&space, &user).await?;
-    let Value::Object(map) = &mut document else {
-        return Err(ApiError::unprocessable("a practice is a JSON object"));
-    };
-    let status = match map.remove("status") {
-        None => None,
-        Some(value) => Some(
-            serde_json::from_value::<Status>(value)
-                .map_err(|_| ApiError::unprocessable("status is `draft` or `active`"))?,
-        ),
-    };
     let status = match (role, status) {
         (Role::Admin, status) => status.unwrap_or(Status::Active),
         (Role::Member, None | Some(Status::Draft)) => Status::Draft,
@@ -95,7 +92,9 @@ pub async fn put<S: Store>(
             return Err(ApiError::forbidden("members may only propose drafts; an admin publishes"));
         }
     };
-    validate(&id, &document)?;
+    let document =
+        serde_json::to_value(&doc).map_err(|err| ApiError::unprocessable(format!("invalid practice: {err}")))?;
+    validate(&id, doc)?;
     if role == Role::Member {
         // A member's draft must not replace a published practice.
         let (_, practices) = state.blocking(move |store| store.practices(space)).await?;
@@ -106,27 +105,28 @@ pub async fn put<S: Store>(
     let stored_id = id.clone();
     let revision = state.blocking(move |store| store.put_practice(space, &stored_id, status, &document)).await?;
     state.notify(space, revision);
-    Ok(Json(json!({"id": id, "status": status, "revision": revision})))
+    Ok(Json(PutPractice { id, status, revision }))
 }
 
 pub async fn delete<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     Path((space, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Revision>> {
     let space = state.admin(&space, &user).await?;
     let revision =
         state.blocking(move |store| store.delete_practice(space, &id)).await.map_err(not_found("practice"))?;
     state.notify(space, revision);
-    Ok(Json(json!({"revision": revision})))
+    Ok(Json(Revision { revision }))
 }
 
 pub async fn add_example<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     Path((space, id)): Path<(String, String)>,
-    Body(example): Body<Example>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    Body(wire::Example { kind, language, code, file }): Body<wire::Example>,
+) -> ApiResult<(StatusCode, Json<Revision>)> {
+    let example = Example { kind, language, code, file };
     let (space, _) = state.member(&space, &user).await?;
     if praxis_grammars::by_name(&example.language).is_none() {
         return Err(ApiError::unprocessable(format!("unknown language `{}`", example.language)));
@@ -137,7 +137,7 @@ pub async fn add_example<S: Store>(
     let revision =
         state.blocking(move |store| store.add_example(space, &id, &example)).await.map_err(not_found("practice"))?;
     state.notify(space, revision);
-    Ok((StatusCode::CREATED, Json(json!({"revision": revision}))))
+    Ok((StatusCode::CREATED, Json(Revision { revision })))
 }
 
 /// Server-sent events: a `revision` event now and whenever the space's practices change.
@@ -149,10 +149,10 @@ pub async fn events<S: Store>(
     let (space, _) = state.member(&space, &user).await?;
     let receiver = state.events(space).subscribe();
     let revision = state.blocking(move |store| store.revision(space)).await?;
-    let first = tokio_stream::once(Ok(Event::default().event("revision").data(revision.to_string())));
+    let first = tokio_stream::once(Ok(Event::default().event(wire::REVISION_EVENT).data(revision.to_string())));
     let updates = BroadcastStream::new(receiver)
         .filter_map(|revision| revision.ok())
-        .map(|revision| Ok(Event::default().event("revision").data(revision.to_string())));
+        .map(|revision| Ok(Event::default().event(wire::REVISION_EVENT).data(revision.to_string())));
     Ok(Sse::new(first.chain(updates)).keep_alive(KeepAlive::default()))
 }
 

@@ -6,51 +6,33 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use praxis_sync::wire::{MemberRole, Membership, NewSpace, SpaceList, SpaceRole, valid_space_name};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body};
 use crate::store::{Role, Store};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewSpace {
-    name: String,
-}
-
-/// `[a-z0-9-]+`, at most 64 characters.
-pub fn valid_slug(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
 
 pub async fn create_space<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     Body(new): Body<NewSpace>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<SpaceRole>)> {
     if !user.owner {
         return Err(ApiError::forbidden("only an owner may create spaces"));
     }
-    if !valid_slug(&new.name) {
+    if !valid_space_name(&new.name) {
         return Err(ApiError::unprocessable("a space name is 1 to 64 of a-z, 0-9 and -"));
     }
     let name = new.name.clone();
     state.blocking(move |store| store.create_space(&name, user.id)).await?;
-    Ok((StatusCode::CREATED, Json(json!({"name": new.name, "role": Role::Admin}))))
+    Ok((StatusCode::CREATED, Json(SpaceRole { name: new.name, role: Role::Admin })))
 }
 
-pub async fn list_spaces<S: Store>(State(state): State<Arc<AppState<S>>>, Auth(user): Auth) -> ApiResult<Json<Value>> {
+pub async fn list_spaces<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    Auth(user): Auth,
+) -> ApiResult<Json<SpaceList>> {
     let spaces = state.blocking(move |store| store.spaces_of(user.id)).await?;
-    let spaces: Vec<Value> = spaces.into_iter().map(|(name, role)| json!({"name": name, "role": role})).collect();
-    Ok(Json(json!({"spaces": spaces})))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Membership {
-    role: Role,
+    Ok(Json(SpaceList { spaces: spaces.into_iter().map(|(name, role)| SpaceRole { name, role }).collect() }))
 }
 
 pub async fn put_member<S: Store>(
@@ -58,7 +40,7 @@ pub async fn put_member<S: Store>(
     Auth(user): Auth,
     Path((space, member)): Path<(String, String)>,
     Body(membership): Body<Membership>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MemberRole>> {
     let space = state.admin(&space, &user).await?;
     let member: i64 = member.parse().map_err(|_| ApiError::bad_request("a user is its numeric id"))?;
     let exists = state.blocking(move |store| store.user_exists(member)).await?;
@@ -66,7 +48,7 @@ pub async fn put_member<S: Store>(
         return Err(ApiError::not_found("user"));
     }
     state.blocking(move |store| store.set_member(space, member, membership.role)).await?;
-    Ok(Json(json!({"user": member, "role": membership.role})))
+    Ok(Json(MemberRole { user: member, role: membership.role }))
 }
 
 pub async fn delete_member<S: Store>(

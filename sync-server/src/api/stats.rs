@@ -6,39 +6,14 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use praxis_sync::wire::{Counter, DayStats, StatsAccepted, StatsBatch, StatsQuery, StatsReport};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body};
+use crate::crypto::token_hash;
 use crate::store::{StatRow, Store, is_day};
 
 /// The most counters one post may carry.
 const MAX_COUNTERS: usize = 1000;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Batch {
-    /// `YYYY-MM-DD`, the day the counters were taken.
-    day: String,
-    counters: Vec<Counter>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Counter {
-    practice: String,
-    language: String,
-    #[serde(default)]
-    findings: u64,
-    #[serde(default)]
-    suppressions: u64,
-    #[serde(default)]
-    fixes: u64,
-    #[serde(default)]
-    files: u64,
-    #[serde(default)]
-    millis: u64,
-}
 
 fn valid_name(text: &str) -> bool {
     !text.is_empty()
@@ -46,12 +21,17 @@ fn valid_name(text: &str) -> bool {
         && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// A batch id: 16 to 64 characters of `[0-9a-zA-Z-]`.
+fn valid_batch(id: &str) -> bool {
+    (16..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 pub async fn post<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     Path(space): Path<String>,
-    Body(batch): Body<Batch>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    Body(batch): Body<StatsBatch>,
+) -> ApiResult<(StatusCode, Json<StatsAccepted>)> {
     let (space, _) = state.member(&space, &user).await?;
     if !is_day(&batch.day) {
         return Err(ApiError::unprocessable("day must be YYYY-MM-DD"));
@@ -59,48 +39,50 @@ pub async fn post<S: Store>(
     if batch.counters.len() > MAX_COUNTERS {
         return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("at most {MAX_COUNTERS} counters per post")));
     }
+    if batch.batch.as_deref().is_some_and(|id| !valid_batch(id)) {
+        return Err(ApiError::unprocessable("batch is 16 to 64 letters, digits and -"));
+    }
     const LIMIT: u64 = 1 << 40;
     let mut rows = Vec::with_capacity(batch.counters.len());
     for counter in batch.counters {
-        if !valid_name(&counter.practice) || praxis_grammars::by_name(&counter.language).is_none() {
+        let Counter { practice, language, findings, suppressions, fixes, files, millis } = counter;
+        if !valid_name(&practice) || praxis_grammars::by_name(&language).is_none() {
             return Err(ApiError::unprocessable("each counter names a practice id and a known language"));
         }
-        let counts = [counter.findings, counter.suppressions, counter.fixes, counter.files, counter.millis];
-        if counts.iter().any(|count| *count > LIMIT) {
+        if [findings, suppressions, fixes, files, millis].iter().any(|count| *count > LIMIT) {
             return Err(ApiError::unprocessable("a counter is out of range"));
         }
-        rows.push(StatRow {
-            day: batch.day.clone(),
-            practice: counter.practice,
-            language: counter.language,
-            findings: counter.findings,
-            suppressions: counter.suppressions,
-            fixes: counter.fixes,
-            files: counter.files,
-            millis: counter.millis,
-        });
+        let day = batch.day.clone();
+        rows.push(StatRow { day, practice, language, findings, suppressions, fixes, files, millis });
     }
     let count = rows.len();
-    state.blocking(move |store| store.add_stats(space, &rows)).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"accepted": count}))))
-}
-
-#[derive(Deserialize)]
-pub struct Range {
-    from: String,
-    to: String,
+    let hash = batch.batch.as_deref().map(token_hash);
+    let fresh = state.blocking(move |store| store.add_stats(space, hash.as_ref(), &rows)).await?;
+    let accepted = if fresh {
+        StatsAccepted { accepted: count, duplicate: false }
+    } else {
+        StatsAccepted { accepted: 0, duplicate: true }
+    };
+    Ok((StatusCode::ACCEPTED, Json(accepted)))
 }
 
 pub async fn get<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     Path(space): Path<String>,
-    Query(range): Query<Range>,
-) -> ApiResult<Json<Value>> {
+    Query(range): Query<StatsQuery>,
+) -> ApiResult<Json<StatsReport>> {
     let space = state.admin(&space, &user).await?;
     if !is_day(&range.from) || !is_day(&range.to) {
         return Err(ApiError::bad_request("from and to must be YYYY-MM-DD"));
     }
     let rows = state.blocking(move |store| store.stats(space, &range.from, &range.to)).await?;
-    Ok(Json(json!({"stats": rows})))
+    let stats = rows
+        .into_iter()
+        .map(|StatRow { day, practice, language, findings, suppressions, fixes, files, millis }| DayStats {
+            day,
+            counter: Counter { practice, language, findings, suppressions, fixes, files, millis },
+        })
+        .collect();
+    Ok(Json(StatsReport { stats }))
 }

@@ -5,26 +5,17 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use praxis_sync::wire::{CreatedUser, NewToken, NewUser};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body};
 use crate::crypto::{new_token, token_hash};
 use crate::store::Store;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    email: String,
-    #[serde(default)]
-    owner: bool,
-}
-
 pub async fn create_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     Body(new): Body<NewUser>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
     if !user.owner {
         return Err(ApiError::forbidden("only an owner may create users"));
     }
@@ -35,17 +26,17 @@ pub async fn create_user<S: Store>(
     let token = new_token();
     let hash = token_hash(&token);
     let id = state.blocking(move |store| store.create_user(&email, new.owner, &hash)).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "token": token}))))
+    Ok((StatusCode::CREATED, Json(CreatedUser { id, token })))
 }
 
 pub async fn create_token<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<NewToken>)> {
     let token = new_token();
     let hash = token_hash(&token);
     state.blocking(move |store| store.add_token(user.id, &hash)).await?;
-    Ok((StatusCode::CREATED, Json(json!({"token": token}))))
+    Ok((StatusCode::CREATED, Json(NewToken { token })))
 }
 
 pub async fn delete_token<S: Store>(

@@ -4,7 +4,8 @@
 
 pub mod sqlite;
 
-use serde::{Deserialize, Serialize};
+// The vocabulary is the API's; the records below are the store's own.
+pub use praxis_sync::wire::{ExampleKind, Role, Status};
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,12 +31,8 @@ pub type SpaceId = i64;
 /// SHA-256 of a bearer token; tokens themselves are never stored.
 pub type TokenHash = [u8; 32];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Member,
-}
+/// SHA-256 of the random id a client gave a stats batch.
+pub type BatchHash = [u8; 32];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct User {
@@ -43,22 +40,8 @@ pub struct User {
     pub owner: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Draft,
-    Active,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExampleKind {
-    Good,
-    Bad,
-}
-
 /// An example snippet a member attached to a practice, with the whole file it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Example {
     pub kind: ExampleKind,
     pub language: String,
@@ -67,7 +50,7 @@ pub struct Example {
 }
 
 /// A practice as stored: its document (the JSON form of its YAML), status and examples.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredPractice {
     pub id: String,
     pub status: Status,
@@ -76,7 +59,7 @@ pub struct StoredPractice {
 }
 
 /// One day's anonymous counters for one practice and language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatRow {
     /// `YYYY-MM-DD`.
     pub day: String,
@@ -135,8 +118,9 @@ pub trait Store: Send + Sync + 'static {
     /// `NotFound` if there is no such practice; else the new revision.
     fn add_example(&self, space: SpaceId, practice: &str, example: &Example) -> Result<u64>;
 
-    /// Adds counters into the day's aggregates.
-    fn add_stats(&self, space: SpaceId, rows: &[StatRow]) -> Result<()>;
+    /// Adds counters into the day's aggregates. With a `batch` (the SHA-256 of the id the client
+    /// gave the batch), a batch already counted adds nothing and returns `false`.
+    fn add_stats(&self, space: SpaceId, batch: Option<&BatchHash>, rows: &[StatRow]) -> Result<bool>;
     /// Aggregates for days in `from..=to` (`YYYY-MM-DD`).
     fn stats(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<StatRow>>;
 }

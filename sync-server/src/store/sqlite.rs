@@ -13,8 +13,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, Trans
 use serde_json::Value;
 
 use super::{
-    Example, ExampleKind, Result, Role, SpaceId, StatRow, Status, Store, StoreError, StoredPractice, TokenHash, User,
-    UserId,
+    BatchHash, Example, ExampleKind, Result, Role, SpaceId, StatRow, Status, Store, StoreError, StoredPractice,
+    TokenHash, User, UserId,
 };
 use crate::crypto::{MasterKey, Sealer};
 
@@ -26,7 +26,10 @@ const LOCK_FILE: &str = "praxis.lock";
 
 /// Migrations in order, embedded so the binary carries its own schema. The version is what
 /// `schema_migrations` records; never renumber or edit a released migration, add a new one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_init.sql", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_init.sql", include_str!("../../migrations/0001_init.sql")),
+    (2, "0002_stats_batches.sql", include_str!("../../migrations/0002_stats_batches.sql")),
+];
 
 /// The `meta` row whose sealed value tells whether the master key is the right one.
 const KEY_CHECK: &str = "key_check";
@@ -515,7 +518,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn add_stats(&self, space: SpaceId, rows: &[StatRow]) -> Result<()> {
+    fn add_stats(&self, space: SpaceId, batch: Option<&BatchHash>, rows: &[StatRow]) -> Result<bool> {
         for row in rows {
             check_day(&row.day)?;
         }
@@ -523,10 +526,23 @@ impl Store for SqliteStore {
             if !space_exists(tx, space)? {
                 return Err(StoreError::NotFound);
             }
+            if let Some(batch) = batch {
+                // The batch's day, or any day of a batch without rows: what the 30 days count from.
+                let day = rows.first().map_or("9999-12-31", |row| row.day.as_str());
+                tx.execute("DELETE FROM stats_batches WHERE day < date(?1, '-30 days')", [day])?;
+                let fresh = tx.execute(
+                    "INSERT INTO stats_batches (space_id, batch_hash, day) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT DO NOTHING",
+                    rusqlite::params![space, batch.as_slice(), day],
+                )?;
+                if fresh == 0 {
+                    return Ok(false);
+                }
+            }
             for row in rows {
                 add_stat_row(tx, sealer, space, row)?;
             }
-            Ok(())
+            Ok(true)
         })
     }
 
