@@ -1,5 +1,34 @@
 //! The Praxis sync protocol. [`wire`] holds the bodies of the sync server's HTTP API, used by
-//! the server and the client alike; behind the default `client` feature, the rest is the sync
-//! client that `praxis` uses.
+//! the server and the client alike. Behind the default `client` feature, the rest is the sync
+//! client `praxis` uses: [`client`] (HTTP), [`token`] (where tokens are kept), [`cache`] (the
+//! offline cache and the stats queue), [`remote`] (pulling a space's practices, sending stats)
+//! and [`stats`] (counting usage). It knows neither LSP nor the terminal: its callers decide
+//! what to show.
 
 pub mod wire;
+
+#[cfg(feature = "client")]
+pub mod cache;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+mod dirs;
+#[cfg(feature = "client")]
+mod error;
+#[cfg(feature = "client")]
+pub mod remote;
+#[cfg(feature = "client")]
+mod server_url;
+#[cfg(feature = "client")]
+mod sse;
+#[cfg(feature = "client")]
+pub mod stats;
+#[cfg(feature = "client")]
+pub mod token;
+
+#[cfg(feature = "client")]
+pub use self::dirs::Dirs;
+#[cfg(feature = "client")]
+pub use self::error::{Result, SyncError};
+#[cfg(feature = "client")]
+pub use self::server_url::ServerUrl;
