@@ -50,6 +50,18 @@ pub struct Report {
     /// Sorted by position, then practice id.
     pub findings: Vec<Finding>,
     pub failures: Vec<PracticeFailure>,
+    /// The practice of each finding a suppression comment took away (empty from
+    /// [`PracticeSet::find`], which applies none).
+    pub suppressed: Vec<Arc<str>>,
+}
+
+/// What suppression comments did to a document's raw findings.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Suppressed {
+    /// The findings that stand, and a hint for each suppression that suppresses nothing.
+    pub findings: Vec<Finding>,
+    /// The practice of each finding suppressed.
+    pub suppressed: Vec<Arc<str>>,
 }
 
 /// For one language: which practices to try on a node of each kind.
@@ -133,7 +145,9 @@ impl PracticeSet {
     /// practices' `files` and `ignores` globs; without one every practice applies.
     pub fn check(&self, doc: &Document, path: Option<&str>) -> Report {
         let mut report = self.find(doc, path, None);
-        report.findings = suppress::apply(doc, std::mem::take(&mut report.findings));
+        let Suppressed { findings, suppressed } = suppress::apply(doc, std::mem::take(&mut report.findings));
+        report.findings = findings;
+        report.suppressed = suppressed;
         report
             .findings
             .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
@@ -195,7 +209,7 @@ impl PracticeSet {
 
 /// Applies suppression comments to the raw findings of a whole document (see
 /// [`PracticeSet::find`]): suppressed findings go, and unused suppressions become hints.
-pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
+pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Suppressed {
     suppress::apply(doc, findings)
 }
 
@@ -279,6 +293,10 @@ impl Practice {
                 findings.push(finding(self, node, &env, source));
             }
         });
-        suppress::apply(doc, findings).into_iter().filter(|finding| &*finding.practice != UNUSED_IGNORE).collect()
+        suppress::apply(doc, findings)
+            .findings
+            .into_iter()
+            .filter(|finding| &*finding.practice != UNUSED_IGNORE)
+            .collect()
     }
 }

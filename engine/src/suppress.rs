@@ -7,7 +7,7 @@ use std::ops::Range;
 use praxis_grammars::CommentSyntax;
 use tree_sitter::Node;
 
-use crate::check::{Finding, UNUSED_IGNORE};
+use crate::check::{Finding, Suppressed, UNUSED_IGNORE};
 use crate::document::{Document, LineIndex};
 use crate::model::Severity;
 
@@ -88,11 +88,11 @@ fn comment_body<'s>(text: &'s str, syntax: &CommentSyntax) -> &'s str {
 
 /// Removes suppressed findings and adds an `unused-ignore` hint for each suppression that
 /// suppressed nothing.
-pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
+pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Suppressed {
     let source = doc.text();
     let comments = suppression_comments(doc);
     if comments.is_empty() {
-        return findings;
+        return Suppressed { findings, suppressed: Vec::new() };
     }
     let lines = LineIndex::new(source);
     let first_code = first_code_offset(doc);
@@ -117,6 +117,7 @@ pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
         .collect();
 
     let mut kept = Vec::with_capacity(findings.len());
+    let mut gone = Vec::new();
     for finding in findings {
         let (line, _) = lines.line_of(finding.range.start);
         let mut suppressed = false;
@@ -137,7 +138,9 @@ pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
                 suppressed = true;
             }
         }
-        if !suppressed {
+        if suppressed {
+            gone.push(finding.practice);
+        } else {
             kept.push(finding);
         }
     }
@@ -162,7 +165,7 @@ pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Vec<Finding> {
             fix: None,
         });
     }
-    kept
+    Suppressed { findings: kept, suppressed: gone }
 }
 
 /// The comments that mention `praxis-ignore`, found from the text rather than by walking the

@@ -138,7 +138,7 @@ fn region_matches_plus_suppressions_agree_with_a_full_check() {
     assert_eq!(raw.iter().map(|f| &source[f.range.clone()]).collect::<Vec<_>>(), ["foo(3)"]);
 
     let everything = set.find(&doc, None, None).findings;
-    let mut rebuilt = apply_suppressions(&doc, everything);
+    let mut rebuilt = apply_suppressions(&doc, everything).findings;
     rebuilt.sort_by_key(|f| f.range.start);
     assert_eq!(rebuilt, full);
 }
@@ -150,4 +150,22 @@ fn json_with_comments_suppresses() {
         "rule: {kind: pair, has: {field: key, regex: password}}",
         "{\n  // praxis-ignore\n  \"password\": \"a\",\n  «\"password2\": \"b\"»\n}\n",
     );
+}
+
+/// A check says which practice each suppressed finding belonged to (usage statistics count
+/// them); unused suppressions are hints, not suppressed findings.
+#[test]
+fn a_check_names_what_it_suppressed() {
+    use praxis_engine::{Document, PracticeSet};
+    let (set, _) = PracticeSet::new([
+        support::practice("python", "id: foo\nrule: {pattern: foo($A)}"),
+        support::practice("python", "id: bar\nrule: {pattern: bar($A)}"),
+    ]);
+    let source =
+        "foo(1)  # praxis-ignore\nfoo(2)  # praxis-ignore: foo, bar\nbar(3)\n# praxis-ignore: nothing\nx = 1\n";
+    let doc = Document::new(praxis_grammars::by_name("python").unwrap(), source);
+    let report = set.check(&doc, None);
+    assert_eq!(report.suppressed.iter().map(|id| &**id).collect::<Vec<_>>(), ["foo", "foo"]);
+    let kept: Vec<&str> = report.findings.iter().map(|finding| &*finding.practice).collect();
+    assert_eq!(kept, ["unused-ignore", "bar", "unused-ignore"]);
 }

@@ -1,14 +1,16 @@
-//! `praxis`: the command line (`check`, `test`, `languages`, `explain`, `init`) and, in time, the
-//! language server. Logging goes to stderr only: stdout belongs to reports and, for `praxis lsp`,
-//! to the protocol.
+//! `praxis`: the command line (`check`, `test`, `explain`, `init`, the sync commands, …) and the
+//! language server (`praxis lsp`). Logging goes to stderr only: stdout belongs to reports and,
+//! for `praxis lsp`, to the protocol.
 
 mod cli;
 mod files;
 mod practices;
 mod project;
+mod remote;
 mod report;
 mod server;
 mod starter;
+mod usage;
 
 use std::process::ExitCode;
 

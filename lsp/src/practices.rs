@@ -1,6 +1,8 @@
-//! Loading the practices in force: practice files from folders, with the project's
-//! configuration (disabled ids, severity overrides) applied.
+//! Loading the practices in force: practice files from folders, merged with the practices of
+//! the team's server (a local practice wins on the same id), with the project's configuration
+//! (disabled ids, severity overrides) applied to both.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
@@ -8,6 +10,7 @@ use praxis_engine::{Finding, Practice, PracticeError, PracticeSet, Severity, UNU
 
 use crate::cli::PracticeArgs;
 use crate::project::Project;
+use crate::remote::ServerSet;
 
 /// The practices in force for a run, and everything wrong with the ones that are not.
 pub struct Loaded {
@@ -18,6 +21,11 @@ pub struct Loaded {
     /// The severity of `unused-ignore` hints; `None` when the config disables them.
     pub unused_ignore: Option<Severity>,
     pub project: Option<Project>,
+    /// The ids of the server's practices: the ones whose usage is counted for it.
+    pub server_ids: HashSet<String>,
+    /// Things worth saying once that are not problems (a local practice overriding the
+    /// server's).
+    pub notes: Vec<String>,
 }
 
 impl Loaded {
@@ -40,10 +48,11 @@ impl Loaded {
     }
 }
 
-/// Loads the practices for a command-line run that starts at `start` (a file or folder). Error
-/// paths are relative to the current directory, like the paths of findings.
-pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
-    let mut loaded = load_with(&args.dirs, start, &|path| std::fs::read_to_string(path))?;
+/// Loads the practices for a command-line run that starts at `start` (a file or folder), with
+/// the server's practices when it follows one. Error paths are relative to the current
+/// directory, like the paths of findings.
+pub fn load(args: &PracticeArgs, start: &Path, server: Option<&ServerSet>) -> anyhow::Result<Loaded> {
+    let mut loaded = load_with(&args.dirs, start, &|path| std::fs::read_to_string(path), server)?;
     let cwd = std::env::current_dir()?;
     for error in &mut loaded.errors {
         if let Some(file) = &mut error.file {
@@ -54,17 +63,24 @@ pub fn load(args: &PracticeArgs, start: &Path) -> anyhow::Result<Loaded> {
 }
 
 /// Loads practices from `dirs` (when given) or the project's folders, reading each file with
-/// `read` (the language server reads unsaved editor buffers through it).
+/// `read` (the language server reads unsaved editor buffers through it), and merges `server`'s.
+/// A project that follows a server needs no practice folder of its own.
 pub fn load_with(
     dirs: &[PathBuf],
     start: &Path,
     read: &dyn Fn(&Path) -> std::io::Result<String>,
+    server: Option<&ServerSet>,
 ) -> anyhow::Result<Loaded> {
     let project = Project::discover(start)?;
     let dirs = if !dirs.is_empty() {
         dirs.to_vec()
     } else if let Some(project) = &project {
-        project.practice_dirs()
+        let dirs = project.practice_dirs();
+        // The default folder is optional when the server provides the practices.
+        let default_only = project.config.practices.paths == [crate::project::DEFAULT_PRACTICES];
+        if server.is_some() && default_only { dirs.into_iter().filter(|dir| dir.is_dir()).collect() } else { dirs }
+    } else if server.is_some() {
+        Vec::new()
     } else {
         bail!(
             "no practices: no {} folder in {} or its parents; run `praxis init` or pass --practices DIR",
@@ -93,6 +109,12 @@ pub fn load_with(
             }
         }
     }
+    let mut notes = Vec::new();
+    let mut server_ids = HashSet::new();
+    if let Some(server) = server {
+        merge_server(&mut practices, &mut errors, &mut notes, server);
+        server_ids = server.docs.iter().map(|doc| doc.id.clone()).collect();
+    }
     let mut warnings = Vec::new();
     let mut unused_ignore = Some(Severity::Hint);
     if let Some(project) = &project {
@@ -116,7 +138,32 @@ pub fn load_with(
     }
     let (set, duplicates) = PracticeSet::new(practices);
     errors.extend(duplicates);
-    Ok(Loaded { set, errors, warnings, unused_ignore, project })
+    Ok(Loaded { set, errors, warnings, unused_ignore, project, server_ids, notes })
+}
+
+/// Adds the server's practices to the local ones; a local practice with the same id wins.
+fn merge_server(
+    practices: &mut Vec<Practice>,
+    errors: &mut Vec<PracticeError>,
+    notes: &mut Vec<String>,
+    server: &ServerSet,
+) {
+    for doc in &server.docs {
+        if let Some(local) = practices.iter().find(|practice| practice.id() == doc.id) {
+            let file = local.file.as_ref().map_or_else(String::new, |file| format!(" ({})", file.display()));
+            notes.push(format!("local practice `{}`{file} is used instead of the one from {}", doc.id, server.binding));
+            continue;
+        }
+        // Sets are validated before they are cached, so this fails only for a cache written by
+        // another version of Praxis.
+        match Practice::from_doc(doc.clone()) {
+            Ok(practice) => practices.push(practice),
+            Err(found) => errors.extend(found.into_iter().map(|mut error| {
+                error.message = format!("practice `{}` from {}: {}", doc.id, server.binding, error.message);
+                error
+            })),
+        }
+    }
 }
 
 fn config_path(project: &Project) -> PathBuf {

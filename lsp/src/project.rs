@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use praxis_engine::Severity;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub const PRAXIS_DIR: &str = ".praxis";
 pub const CONFIG_FILE: &str = "config.toml";
@@ -14,8 +14,10 @@ pub const DEFAULT_PRACTICES: &str = ".praxis/practices";
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Whether usage statistics go to the server (default: yes, when there is one).
     #[serde(default)]
-    #[allow(dead_code)]
+    pub stats: Option<bool>,
+    #[serde(default)]
     pub server: Option<ServerConfig>,
     #[serde(default)]
     pub practices: PracticesConfig,
@@ -24,13 +26,44 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
 }
 
-/// Read now so that a mistake in it is reported; the sync client uses it.
-#[derive(Debug, Clone, Deserialize)]
+/// The team's server and space this project follows.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct ServerConfig {
     pub url: String,
     pub space: String,
+    /// A PEM file of CA certificates to trust besides the system's (a private CA); in a
+    /// project's config, relative to the project root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The user's own settings: `config.toml` in the user's config folder. `praxis login` writes
+/// its `[server]`, which projects without a `[server]` of their own follow.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerConfig>,
+}
+
+impl UserConfig {
+    /// Reads the user's config from `dir`; a missing file is the default.
+    pub fn load(dir: &Path) -> anyhow::Result<UserConfig> {
+        read_toml(&dir.join(CONFIG_FILE)).map(Option::unwrap_or_default)
+    }
+
+    /// Writes the user's config into `dir`, serialised from the model.
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        let path = dir.join(CONFIG_FILE);
+        let text = toml::to_string(self).context("cannot write the user config")?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let temporary = path.with_extension("toml.tmp");
+        std::fs::write(&temporary, text).with_context(|| format!("cannot write {}", temporary.display()))?;
+        std::fs::rename(&temporary, &path).with_context(|| format!("cannot write {}", path.display()))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,14 +113,24 @@ impl Project {
     }
 }
 
-/// Reads a config file; a missing file is the default config.
+/// Reads a config file; a missing file is the default config. A relative `ca_cert` is taken
+/// relative to the `.praxis/` folder's parent, the project root.
 fn load_config(path: &Path) -> anyhow::Result<Config> {
+    let mut config: Config = read_toml(path)?.unwrap_or_default();
+    if let (Some(server), Some(root)) = (&mut config.server, path.parent().and_then(Path::parent)) {
+        server.ca_cert = server.ca_cert.take().map(|cert| root.join(cert));
+    }
+    Ok(config)
+}
+
+/// Reads a TOML file into `T`, with located errors; `None` when the file does not exist.
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Option<T>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(err).with_context(|| format!("{}: cannot read", path.display())),
     };
-    toml::from_str(&text).map_err(|err| {
+    toml::from_str(&text).map(Some).map_err(|err| {
         let (line, column) = err.span().map_or((1, 1), |span| line_column(&text, span.start));
         anyhow!("{}:{line}:{column}: {}", path.display(), err.message().trim_end_matches('\n'))
     })

@@ -3,7 +3,17 @@
 use std::process::Command;
 
 fn praxis(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_praxis")).args(args).current_dir(dir).output().expect("praxis runs")
+    // Without the user's own config, cache, token or keyring.
+    let home = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("praxis-user");
+    Command::new(env!("CARGO_BIN_EXE_praxis"))
+        .args(args)
+        .current_dir(dir)
+        .env("PRAXIS_CONFIG_DIR", home.join("config"))
+        .env("PRAXIS_CACHE_DIR", home.join("cache"))
+        .env("PRAXIS_NO_KEYRING", "1")
+        .env_remove("PRAXIS_TOKEN")
+        .output()
+        .expect("praxis runs")
 }
 
 #[test]

@@ -123,6 +123,13 @@ impl Cache {
         }
     }
 
+    /// A cache in memory, for a process whose cache folder cannot be used: it works, and is
+    /// gone when the process ends.
+    pub fn in_memory() -> Result<Cache> {
+        Cache::open_at(Path::new(":memory:"))
+            .map_err(|err| SyncError::Cache { path: ":memory:".into(), message: err.to_string() })
+    }
+
     fn open_at(path: &Path) -> rusqlite::Result<Cache> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;

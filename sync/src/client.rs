@@ -144,14 +144,14 @@ impl Client {
     }
 
     fn transport(&self, err: &reqwest::Error) -> SyncError {
-        // The whole chain: "error sending request" alone says nothing. reqwest's messages name
-        // the URL at most, never headers, so the token cannot appear here.
-        let mut reason = err.to_string();
-        let mut source = std::error::Error::source(err);
-        while let Some(inner) = source {
-            reason = format!("{reason}: {inner}");
-            source = inner.source();
+        // reqwest wraps the cause in layers ("error sending request for url (…): client error
+        // (Connect): tcp connect error: …"); the innermost says what happened. Its messages
+        // name the URL at most, never headers, so the token cannot appear here.
+        let mut innermost: &dyn std::error::Error = err;
+        while let Some(source) = innermost.source() {
+            innermost = source;
         }
+        let reason = if err.is_timeout() { "timed out".to_owned() } else { lower_first(&innermost.to_string()) };
         SyncError::Offline { server: self.server.to_string(), reason }
     }
 
@@ -231,6 +231,11 @@ impl Events {
             }
         }
     }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 enum BodyError {

@@ -10,6 +10,9 @@ use crate::wire::Counter;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     counters: BTreeMap<(String, String), Counter>,
+    /// Engine time in nanoseconds, kept finer than the counters' milliseconds so that many
+    /// short checks add up; turned into milliseconds when the counters are taken.
+    nanos: BTreeMap<(String, String), u128>,
 }
 
 impl Tally {
@@ -22,7 +25,16 @@ impl Tally {
         })
     }
 
+    /// Adds engine time spent by `practice` in `language`.
+    pub fn add_time(&mut self, practice: &str, language: &str, time: std::time::Duration) {
+        self.entry(practice, language);
+        *self.nanos.entry((practice.to_owned(), language.to_owned())).or_default() += time.as_nanos();
+    }
+
     pub fn merge(&mut self, other: Tally) {
+        for (key, nanos) in other.nanos {
+            *self.nanos.entry(key).or_default() += nanos;
+        }
         for (key, counter) in other.counters {
             match self.counters.get_mut(&key) {
                 Some(kept) => kept.add(&counter),
@@ -39,12 +51,21 @@ impl Tally {
 
     /// The counters, sorted by practice and language.
     pub fn counters(&self) -> Vec<Counter> {
-        self.counters.values().cloned().collect()
+        self.counters
+            .iter()
+            .map(|(key, counter)| {
+                let nanos = self.nanos.get(key).copied().unwrap_or(0);
+                let millis = u64::try_from((nanos + 500_000) / 1_000_000).unwrap_or(u64::MAX);
+                Counter { millis: counter.millis.saturating_add(millis), ..counter.clone() }
+            })
+            .collect()
     }
 
     /// The counters, leaving the tally empty.
     pub fn take(&mut self) -> Vec<Counter> {
-        std::mem::take(&mut self.counters).into_values().collect()
+        let counters = self.counters();
+        *self = Tally::default();
+        counters
     }
 }
 
@@ -107,6 +128,10 @@ mod tests {
         assert_eq!((counters[0].language.as_str(), counters[0].files), ("go", 1));
         assert_eq!((counters[1].language.as_str(), counters[1].findings), ("python", 5));
         assert!(a.is_empty());
+        for _ in 0..1000 {
+            a.add_time("p", "python", std::time::Duration::from_micros(300));
+        }
+        assert_eq!(a.take()[0].millis, 300, "short checks add up");
         assert_ne!(batch_id(), batch_id());
         assert_eq!(batch_id().len(), 32);
     }

@@ -75,6 +75,11 @@ fn run_neovim(project: &Path, file: &str, config: Option<&Path>) -> Value {
         .env("XDG_STATE_HOME", scratch.join("state"))
         .env("XDG_CACHE_HOME", scratch.join("cache"))
         .env_remove("PRAXIS_LOG")
+        // And Praxis's own user folders, token and keyring.
+        .env("PRAXIS_CONFIG_DIR", scratch.join("praxis-config"))
+        .env("PRAXIS_CACHE_DIR", scratch.join("praxis-cache"))
+        .env("PRAXIS_NO_KEYRING", "1")
+        .env_remove("PRAXIS_TOKEN")
         .stdin(Stdio::null())
         .output()
         .expect("`timeout` (coreutils) runs");

@@ -7,20 +7,26 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use praxis_engine::{Document, LineIndex};
+use praxis_sync::stats::Tally;
 
 use super::{CheckArgs, Exit, Format};
 use crate::files::{self, SourceFile};
 use crate::practices::{self, Loaded};
 use crate::report::{self, CheckReport, Located};
+use crate::usage;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let loaded = practices::load(&args.practices, &start)?;
+    let (server, session) = super::sync::follow_run(&start, !args.offline)?;
+    let loaded = practices::load(&args.practices, &start, server.as_ref())?;
     for error in &loaded.errors {
         report::error_line(&error.to_string());
     }
     for warning in &loaded.warnings {
         report::warning_line(warning);
+    }
+    for note in &loaded.notes {
+        report::note_line(note);
     }
     let root = loaded.root()?;
     let paths = if args.paths.is_empty() {
@@ -40,7 +46,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     let cwd = std::env::current_dir()?;
     let outcome = check_files(
         &sources,
-        &Setup { loaded: &loaded, root: &root, cwd: &cwd, snippets: args.format == Format::Human },
+        &Setup {
+            loaded: &loaded,
+            root: &root,
+            cwd: &cwd,
+            snippets: args.format == Format::Human,
+            count: session.as_ref().is_some_and(|session| session.counts()),
+        },
         jobs,
     );
     for skip in &outcome.skipped {
@@ -57,6 +69,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     let mut stdout = std::io::stdout().lock();
     report::write(args.format, &report, &mut stdout)?;
     stdout.flush()?;
+    drop(stdout);
+    if let Some(session) = session {
+        session.finish(outcome.tally);
+    }
 
     if !loaded.errors.is_empty() || !outcome.failures.is_empty() {
         return Ok(Exit::Usage);
@@ -73,6 +89,8 @@ struct Outcome {
     skipped: Vec<String>,
     /// Practices that failed on a file (they panicked); the others still ran.
     failures: Vec<String>,
+    /// Usage of the server's practices.
+    tally: Tally,
 }
 
 /// What every file is checked with.
@@ -85,6 +103,8 @@ struct Setup<'a> {
     cwd: &'a Path,
     /// Whether findings keep their source line, for human output.
     snippets: bool,
+    /// Whether usage is counted for the team's server.
+    count: bool,
 }
 
 /// Checks `sources` on `jobs` threads; each takes the next unchecked file.
@@ -110,6 +130,7 @@ fn check_files(sources: &[SourceFile], setup: &Setup<'_>, jobs: usize) -> Outcom
                     results.checked += local.checked;
                     results.skipped.append(&mut local.skipped);
                     results.failures.append(&mut local.failures);
+                    results.tally.merge(std::mem::take(&mut local.tally));
                 })
             })
             .collect();
@@ -133,8 +154,22 @@ fn check_one(source: &SourceFile, setup: &Setup<'_>, out: &mut Outcome) {
         }
     };
     let glob_path = files::relative(&source.path, setup.root);
+    let started = Instant::now();
     let doc = Document::new(source.language, text);
     let mut report = setup.loaded.set.check(&doc, Some(&glob_path));
+    if setup.count {
+        let elapsed = started.elapsed();
+        let loaded = setup.loaded;
+        usage::count_check(
+            &mut out.tally,
+            loaded,
+            source.language,
+            Some(&glob_path),
+            &report.findings,
+            &report.suppressed,
+            elapsed,
+        );
+    }
     setup.loaded.adjust_unused_ignore(&mut report.findings);
     out.checked += 1;
     let lines = LineIndex::new(doc.text());

@@ -9,7 +9,9 @@ use super::{Exit, PracticeArgs};
 use crate::practices;
 
 pub fn run(id: &str, args: &PracticeArgs) -> anyhow::Result<Exit> {
-    let loaded = practices::load(args, Path::new("."))?;
+    // The cached set of the server followed, if any: no network for this.
+    let (server, _) = super::sync::follow_run(Path::new("."), false)?;
+    let loaded = practices::load(args, Path::new("."), server.as_ref())?;
     let Some(practice) = loaded.set.get(id) else {
         if let Some(error) = loaded.errors.iter().find(|error| error.practice.as_deref() == Some(id)) {
             bail!("practice `{id}` has errors: {error}");

@@ -4,6 +4,8 @@ mod check;
 mod explain;
 mod init;
 mod languages;
+mod practice;
+mod sync;
 mod test;
 
 use std::path::PathBuf;
@@ -45,6 +47,25 @@ enum Command {
         /// Where to create it (default: the current directory).
         dir: Option<PathBuf>,
     },
+    /// Log in to a team's server and follow one of its spaces.
+    Login(sync::LoginArgs),
+    /// Revoke the token on the server and forget it here.
+    Logout(sync::LogoutArgs),
+    /// Pull the space's practices now and send queued usage statistics.
+    Sync,
+    /// Show the server, space, revision, token store, queued statistics and last error.
+    Status,
+    /// Usage statistics.
+    Stats {
+        /// Print exactly what would be sent next, one JSON document a line; send nothing.
+        #[arg(long, required = true)]
+        preview: bool,
+    },
+    /// The team's practices on the server.
+    Practice {
+        #[command(subcommand)]
+        command: practice::PracticeCommand,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +90,9 @@ pub struct CheckArgs {
     /// How many files to check at once (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// Do not contact the team's server: use the practices cached by the last pull.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,5 +154,11 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Explain { id, practices } => explain::run(&id, &practices),
         Command::Init { dir } => init::run(dir),
         Command::Lsp { stdio: _ } => crate::server::run().map(|()| Exit::Clean),
+        Command::Login(login) => sync::login(&login),
+        Command::Logout(logout) => sync::logout(&logout),
+        Command::Sync => sync::sync_now(),
+        Command::Status => sync::status(),
+        Command::Stats { preview: _ } => sync::stats_preview(),
+        Command::Practice { command } => practice::run(&command),
     }
 }

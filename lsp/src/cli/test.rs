@@ -8,7 +8,9 @@ use crate::practices;
 use crate::report;
 
 pub fn run(args: &PracticeArgs) -> anyhow::Result<Exit> {
-    let loaded = practices::load(args, Path::new("."))?;
+    // The cached set of the server followed, if any: no network for this.
+    let (server, _) = super::sync::follow_run(Path::new("."), false)?;
+    let loaded = practices::load(args, Path::new("."), server.as_ref())?;
     for error in &loaded.errors {
         report::error_line(&error.to_string());
     }

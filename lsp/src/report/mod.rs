@@ -107,3 +107,9 @@ pub fn error_line(message: &str) {
 pub fn warning_line(message: &str) {
     eprintln!("warning: {message}");
 }
+
+/// Writes one informational line to stderr: `note: message`.
+#[allow(clippy::print_stderr)]
+pub fn note_line(message: &str) {
+    eprintln!("note: {message}");
+}

@@ -8,9 +8,9 @@ use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Command, Range, TextEdit, Uri, WorkspaceEdit,
 };
 
-use super::COMMAND_CREATE_PRACTICE;
 use super::convert::Positions;
 use super::state::{Content, State};
+use super::{COMMAND_CREATE_PRACTICE, COMMAND_FIX_APPLIED};
 
 pub fn code_actions(state: &mut State, uri: &Uri, range: Range) -> Vec<CodeActionOrCommand> {
     let encoding = state.encoding;
@@ -28,11 +28,18 @@ pub fn code_actions(state: &mut State, uri: &Uri, range: Range) -> Vec<CodeActio
         let diagnostic = super::convert::diagnostic(finding, None, &positions);
         if let Some(fix) = &finding.fix {
             let edit = TextEdit { range: positions.range(&fix.range), new_text: fix.replacement.clone() };
+            // The client runs the command after it applied the edit: that is how a fix is counted.
+            let applied = serde_json::json!({"uri": uri, "practice": &*finding.practice});
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Fix `{}`: replace with `{}`", finding.practice, first_line(&fix.replacement)),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![diagnostic.clone()]),
                 edit: Some(workspace_edit(uri, vec![edit])),
+                command: Some(Command {
+                    title: "Count the fix".into(),
+                    command: COMMAND_FIX_APPLIED.into(),
+                    arguments: Some(vec![applied]),
+                }),
                 is_preferred: Some(true),
                 ..CodeAction::default()
             }));
@@ -69,6 +76,29 @@ pub fn code_actions(state: &mut State, uri: &Uri, range: Range) -> Vec<CodeActio
         }
     }
     actions
+}
+
+/// The arguments of `praxis.fixApplied`.
+#[derive(Debug, serde::Deserialize)]
+pub struct FixApplied {
+    pub uri: Uri,
+    pub practice: String,
+}
+
+/// Counts a fix the client applied, for the server the document's project follows.
+pub fn fix_applied(state: &mut State, args: &FixApplied) {
+    let Some(open) = state.documents.get(&args.uri) else { return };
+    let Content::Source(source) = &open.content else { return };
+    let (language, key) = (source.doc.language(), source.project.clone());
+    let Some(key) = key else { return };
+    let Some(project) = state.project(&key) else { return };
+    let Some(follow) = project.follow.clone() else { return };
+    // Borrow the project and the tally together (disjoint fields of the state).
+    let (projects, following) = state.projects_and_following();
+    let Some(project) = projects.get(&key) else { return };
+    if let Some(tally) = following.tally(&follow.binding) {
+        crate::usage::count_fix(tally, &project.loaded, &args.practice, language);
+    }
 }
 
 /// The edit that suppresses `id` on the line holding `offset`: the id added to a

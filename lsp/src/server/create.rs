@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use praxis_engine::Practice;
+use praxis_engine::{Practice, PracticeDoc};
+use praxis_sync::remote::Binding;
+use praxis_sync::wire::{Example, ExampleKind};
 use serde::Deserialize;
 use tower_lsp_server::ls_types::{Range, Uri};
 
@@ -20,11 +22,24 @@ pub struct CreateArgs {
     pub kind: String,
     pub id: Option<String>,
     pub name: Option<String>,
+    /// Whether to send the practice to the team's server the document's project follows:
+    /// `true` sends, `false` keeps it local, absent asks the user.
+    pub publish: Option<bool>,
 }
 
 pub struct Created {
     pub path: PathBuf,
     pub id: String,
+    /// When the document's project follows a server: what would be sent there.
+    pub offer: Option<Offer>,
+}
+
+/// A new practice that may go to the team's server: the practice, and the example it was made
+/// from with the whole file it came from. Nothing else of the workspace is sent.
+pub struct Offer {
+    pub binding: Binding,
+    pub doc: PracticeDoc,
+    pub example: Example,
 }
 
 pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<Created> {
@@ -47,6 +62,8 @@ pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<C
     let example = text[draft.range.clone()].to_owned();
     let (pattern, kind) = (draft.pattern, draft.kind);
 
+    let file = text.to_owned();
+    let project = source.project.clone();
     let dir = practice_dir(state, open.path.as_deref())?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let base = args.id.clone().unwrap_or_else(|| suggested_id(&example, bad));
@@ -69,8 +86,22 @@ pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<C
         }
     };
     let path = dir.join(format!("{id}.yaml"));
-    std::fs::write(&path, yaml).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(Created { path, id })
+    std::fs::write(&path, &yaml).with_context(|| format!("cannot write {}", path.display()))?;
+    let follow = project.and_then(|key| state.project(&key)?.follow.clone());
+    let offer = match (follow, Practice::from_yaml(&yaml, None)) {
+        (Some(follow), Ok(practice)) => Some(Offer {
+            binding: follow.binding,
+            doc: practice.doc,
+            example: Example {
+                kind: if bad { ExampleKind::Bad } else { ExampleKind::Good },
+                language: language.name.to_owned(),
+                code: example,
+                file,
+            },
+        }),
+        _ => None,
+    };
+    Ok(Created { path, id, offer })
 }
 
 /// The folder the new practice goes to: the first folder the document's practices are loaded

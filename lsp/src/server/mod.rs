@@ -3,13 +3,17 @@
 //! Messages are handled one at a time, in the order they arrive (concurrency level 1), and every
 //! handler does its work synchronously on [`State`] before it awaits anything. So edits apply in
 //! order and a result is published before the next edit is even read: stale work cannot be
-//! published over a newer result. Long work (`praxis.checkWorkspace`) runs on its own task.
+//! published over a newer result. Long work (`praxis.checkWorkspace`, following the team's
+//! servers, sending a new practice to one) runs on tasks of its own, and publishes under the
+//! same publishing lock.
 
 mod actions;
 mod convert;
 mod create;
+mod following;
 mod hover;
 mod state;
+mod sync;
 #[cfg(test)]
 mod tests;
 mod workspace_check;
@@ -30,45 +34,59 @@ use self::state::{Publish, Settings, State};
 pub const COMMAND_CREATE_PRACTICE: &str = "praxis.createPractice";
 pub const COMMAND_RELOAD: &str = "praxis.reload";
 pub const COMMAND_CHECK_WORKSPACE: &str = "praxis.checkWorkspace";
+pub const COMMAND_SYNC: &str = "praxis.sync";
+pub const COMMAND_PREVIEW_STATS: &str = "praxis.previewStats";
+/// Run by the client after it applied a fix (the code action's command): counts the fix.
+pub const COMMAND_FIX_APPLIED: &str = "praxis.fixApplied";
+
+/// `praxis/status`: the practices in force and how following the team's servers goes, for a
+/// status bar.
+enum StatusNotification {}
+
+impl notification::Notification for StatusNotification {
+    type Params = Value;
+    const METHOD: &'static str = "praxis/status";
+}
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn run() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let state: Arc<Mutex<State>> = Arc::default();
+    let shared_state = state.clone();
     runtime.block_on(async {
-        let (service, socket) = LspService::build(Backend::new)
+        let (service, socket) = LspService::build(move |client| Backend::new(client, shared_state))
             .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
             .finish();
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service).await;
     });
+    // A client that went away without `shutdown`: what was counted waits in the queue.
+    let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    state.following.queue_tallies();
     Ok(())
 }
 
-pub struct Backend {
+/// What the handlers and the background tasks share: the client, the state, and the lock held
+/// while diagnostics are published, so that no background publication overtakes an editor's
+/// newer result.
+#[derive(Clone)]
+pub struct Shared {
     client: Client,
     state: Arc<Mutex<State>>,
+    publishing: Arc<tokio::sync::Mutex<()>>,
+}
+
+pub struct Backend {
+    shared: Shared,
+    syncer: sync::Syncer,
     /// Set to stop a running workspace check.
     cancel: Arc<AtomicBool>,
     /// Whether the client can register file watchers dynamically.
     watch: AtomicBool,
     /// Whether the client shows `$/progress` (it said `window.workDoneProgress`).
     progress: AtomicBool,
-    /// Held while diagnostics are published, so that the workspace check never publishes an
-    /// on-disk result after an editor's newer one.
-    publishing: Arc<tokio::sync::Mutex<()>>,
 }
 
-impl Backend {
-    fn new(client: Client) -> Backend {
-        Backend {
-            client,
-            state: Arc::default(),
-            cancel: Arc::default(),
-            watch: AtomicBool::new(false),
-            progress: AtomicBool::new(false),
-            publishing: Arc::default(),
-        }
-    }
-
+impl Shared {
     /// Runs `work` on the state. A panic is logged and reported once, and the server goes on.
     fn with_state<R>(&self, what: &str, work: impl FnOnce(&mut State) -> R) -> Option<R> {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -86,15 +104,54 @@ impl Backend {
         }
     }
 
+    /// Publishes diagnostics, then what goes with them (messages, status).
     async fn publish(&self, publish: Vec<Publish>) {
-        let _publishing = self.publishing.lock().await;
+        let publishing = self.publishing.lock().await;
+        self.send(publish).await;
+        drop(publishing);
+        self.after_publish().await;
+    }
+
+    /// Sends diagnostics; the caller holds the publishing lock.
+    async fn send(&self, publish: Vec<Publish>) {
         for (uri, version, diagnostics) in publish {
             self.client.publish_diagnostics(uri, diagnostics, version).await;
         }
-        let messages = self.with_state("messages", |state| std::mem::take(&mut state.messages)).unwrap_or_default();
-        for message in messages {
-            self.client.show_message(MessageType::WARNING, message).await;
+    }
+
+    /// Sends the messages the state has for the user, and the status when it changed.
+    async fn after_publish(&self) {
+        let (messages, status) = self
+            .with_state("messages", |state| (std::mem::take(&mut state.messages), state.changed_status()))
+            .unwrap_or_default();
+        for (kind, message) in messages {
+            self.client.show_message(kind, message).await;
         }
+        if let Some(status) = status {
+            self.client.send_notification::<StatusNotification>(status).await;
+        }
+    }
+}
+
+impl Backend {
+    fn new(client: Client, state: Arc<Mutex<State>>) -> Backend {
+        Backend {
+            shared: Shared { client, state, publishing: Arc::default() },
+            syncer: sync::Syncer::default(),
+            cancel: Arc::default(),
+            watch: AtomicBool::new(false),
+            progress: AtomicBool::new(false),
+        }
+    }
+
+    fn with_state<R>(&self, what: &str, work: impl FnOnce(&mut State) -> R) -> Option<R> {
+        self.shared.with_state(what, work)
+    }
+
+    /// Publishes, and starts following any server the state newly met.
+    async fn publish(&self, publish: Vec<Publish>) {
+        self.shared.publish(publish).await;
+        self.syncer.start_wanted(&self.shared);
     }
 
     async fn cancel_progress(&self, params: WorkDoneProgressCancelParams) {
@@ -141,10 +198,13 @@ impl LanguageServer for Backend {
         self.progress.store(progress, Ordering::SeqCst);
         let settings = params.initialization_options.as_ref().and_then(Settings::from_json).unwrap_or_default();
         let folders = folders(&params);
+        let (following, warnings) = following::Following::from_env();
         self.with_state("initialize", |state| {
             state.encoding = encoding;
             state.settings = settings;
             state.folders = folders;
+            state.following = following;
+            state.messages.extend(warnings.into_iter().map(|warning| (MessageType::WARNING, warning)));
         });
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -164,6 +224,9 @@ impl LanguageServer for Backend {
                         COMMAND_CREATE_PRACTICE.into(),
                         COMMAND_RELOAD.into(),
                         COMMAND_CHECK_WORKSPACE.into(),
+                        COMMAND_SYNC.into(),
+                        COMMAND_PREVIEW_STATS.into(),
+                        COMMAND_FIX_APPLIED.into(),
                     ],
                     ..ExecuteCommandOptions::default()
                 }),
@@ -182,6 +245,11 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        // Load the workspace folders' projects now, so that their servers are pulled on start
+        // rather than at the first opened document.
+        self.with_state("initialized", State::load_folders);
+        self.publish(Vec::new()).await;
+        self.syncer.start_stats_timer(&self.shared);
         if !self.watch.load(Ordering::SeqCst) {
             return;
         }
@@ -195,13 +263,14 @@ impl LanguageServer for Backend {
             method: "workspace/didChangeWatchedFiles".into(),
             register_options: serde_json::to_value(options).ok(),
         };
-        if let Err(err) = self.client.register_capability(vec![registration]).await {
+        if let Err(err) = self.shared.client.register_capability(vec![registration]).await {
             tracing::warn!("could not watch practice files: {err}");
         }
     }
 
     async fn shutdown(&self) -> Result<()> {
         self.cancel.store(true, Ordering::SeqCst);
+        sync::send_stats_at_exit(&self.shared).await;
         Ok(())
     }
 
@@ -273,10 +342,14 @@ impl LanguageServer for Backend {
                 Ok(None)
             }
             COMMAND_CREATE_PRACTICE => {
-                let args: create::CreateArgs =
-                    params.arguments.first().cloned().and_then(|value| serde_json::from_value(value).ok()).ok_or_else(
-                        || Error::invalid_params("praxis.createPractice takes {uri, range, kind, id?, name?}"),
-                    )?;
+                let args: create::CreateArgs = params
+                    .arguments
+                    .first()
+                    .cloned()
+                    .and_then(|value| serde_json::from_value(value).ok())
+                    .ok_or_else(|| {
+                        Error::invalid_params("praxis.createPractice takes {uri, range, kind, id?, name?, publish?}")
+                    })?;
                 let created = self
                     .with_state("createPractice", |state| create::create_practice(state, &args))
                     .ok_or_else(Error::internal_error)?
@@ -284,21 +357,43 @@ impl LanguageServer for Backend {
                 if let Some(uri) = Uri::from_file_path(&created.path) {
                     let show =
                         ShowDocumentParams { uri, external: Some(false), take_focus: Some(true), selection: None };
-                    if let Err(err) = self.client.show_document(show).await {
+                    if let Err(err) = self.shared.client.show_document(show).await {
                         tracing::debug!("client did not show the new practice: {err}");
                     }
                 }
                 let publish = self.with_state("reload", State::reload).unwrap_or_default();
                 self.publish(publish).await;
-                Ok(Some(serde_json::json!({"path": created.path, "id": created.id})))
+                let offered = created.offer.is_some() && args.publish != Some(false);
+                if let Some(offer) = created.offer {
+                    // Asking and sending wait on the user and the network: not on this handler.
+                    tokio::spawn(sync::offer_practice(self.shared.clone(), self.syncer.clone(), offer, args.publish));
+                }
+                Ok(Some(serde_json::json!({"path": created.path, "id": created.id, "offered": offered})))
+            }
+            COMMAND_SYNC => {
+                self.with_state("sync", State::load_folders);
+                self.publish(Vec::new()).await;
+                self.syncer.sync_now();
+                Ok(self.with_state("sync", |state| state.status()))
+            }
+            COMMAND_PREVIEW_STATS => Ok(self.with_state("previewStats", |state| state.following.preview())),
+            COMMAND_FIX_APPLIED => {
+                let args: actions::FixApplied = params
+                    .arguments
+                    .first()
+                    .cloned()
+                    .and_then(|value| serde_json::from_value(value).ok())
+                    .ok_or_else(|| Error::invalid_params("praxis.fixApplied takes {uri, practice}"))?;
+                self.with_state("fixApplied", |state| actions::fix_applied(state, &args));
+                Ok(None)
             }
             COMMAND_CHECK_WORKSPACE => {
                 self.cancel.store(false, Ordering::SeqCst);
                 let job = workspace_check::Job {
-                    client: self.client.clone(),
-                    state: self.state.clone(),
+                    client: self.shared.client.clone(),
+                    state: self.shared.state.clone(),
                     cancel: self.cancel.clone(),
-                    publishing: self.publishing.clone(),
+                    publishing: self.shared.publishing.clone(),
                     progress: self.progress.load(Ordering::SeqCst),
                 };
                 tokio::spawn(job.run());

@@ -6,11 +6,15 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use praxis_engine::{Document, ExampleFailure, Finding, PracticeError, PracticeSet, apply_suppressions};
-use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, TextDocumentContentChangeEvent, Uri};
+use std::time::Instant;
+
+use praxis_engine::{Document, ExampleFailure, Finding, PracticeError, PracticeSet, Suppressed, apply_suppressions};
+use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, MessageType, TextDocumentContentChangeEvent, Uri};
 
 use super::convert::{self, Encoding, Positions};
+use super::following::Following;
 use crate::practices::{self, Loaded};
+use crate::remote::Follow;
 
 /// Settings from `initializationOptions` and `workspace/didChangeConfiguration`.
 #[derive(Debug, Clone, Default)]
@@ -60,6 +64,8 @@ pub struct Project {
     pub failures: Vec<ExampleFailure>,
     /// The practice files it was loaded from.
     pub files: Vec<PathBuf>,
+    /// The team's server and space it follows, if any.
+    pub follow: Option<Follow>,
 }
 
 impl Project {
@@ -77,6 +83,8 @@ pub struct Source {
     pub published: Vec<Finding>,
     /// The project key (see [`State::project_key`]).
     pub project: Option<PathBuf>,
+    /// Whether its opening was counted in the usage statistics (once per open).
+    pub counted: bool,
 }
 
 pub enum Content {
@@ -112,7 +120,13 @@ pub struct State {
     /// Practices that failed (panicked) on a document, each reported to the user once.
     failed: std::collections::HashSet<String>,
     /// Messages for the user, sent by the protocol layer after the current message.
-    pub messages: Vec<String>,
+    pub messages: Vec<(MessageType, String)>,
+    /// Notes already said this session (each said once).
+    said: std::collections::HashSet<String>,
+    /// The team's servers followed.
+    pub following: Following,
+    /// The last `praxis/status` sent.
+    last_status: Option<serde_json::Value>,
 }
 
 /// Diagnostics to publish for one document.
@@ -125,7 +139,7 @@ impl State {
         if let Ok(Some(project)) = crate::project::Project::discover(path) {
             return Some(project.root);
         }
-        if self.settings.practices.is_empty() {
+        if self.settings.practices.is_empty() && !self.following.follows_without_project(&self.settings) {
             return None;
         }
         self.folders
@@ -144,7 +158,7 @@ impl State {
         self.projects.get(key)
     }
 
-    fn load_project(&self, key: &Path) -> Option<Project> {
+    fn load_project(&mut self, key: &Path) -> Option<Project> {
         let dirs: Vec<PathBuf> = self.settings.practices.iter().map(|dir| key.join(dir)).collect();
         let overlays: HashMap<PathBuf, String> =
             self.documents.values().filter_map(|open| Some((open.path.clone()?, open.text().to_owned()))).collect();
@@ -152,13 +166,25 @@ impl State {
             Some(text) => Ok(text.clone()),
             None => std::fs::read_to_string(path),
         };
-        let loaded = match practices::load_with(&dirs, key, &read) {
+        let found = crate::project::Project::discover(key).ok().flatten();
+        let follow = match self.following.follow(found.as_ref(), &self.settings) {
+            Ok(follow) => follow,
+            Err(message) => {
+                self.say(MessageType::ERROR, message);
+                None
+            }
+        };
+        let server = follow.as_ref().map(|follow| self.following.server_set(follow));
+        let loaded = match practices::load_with(&dirs, key, &read, server.as_ref()) {
             Ok(loaded) => loaded,
             Err(err) => {
                 tracing::warn!("no practices for {}: {err:#}", key.display());
                 return None;
             }
         };
+        for note in &loaded.notes {
+            self.say(MessageType::INFO, format!("Praxis: {note}"));
+        }
         let practice_dirs = if dirs.is_empty() {
             loaded.project.as_ref().map(|project| project.practice_dirs()).unwrap_or_default()
         } else {
@@ -166,7 +192,64 @@ impl State {
         };
         let files = practice_dirs.iter().flat_map(|dir| practices::practice_files(dir)).collect();
         let failures = loaded.set.practices().iter().flat_map(|practice| practice.run_examples().failures).collect();
-        Some(Project { loaded, failures, files })
+        Some(Project { loaded, failures, files, follow })
+    }
+
+    /// Loads the project of each workspace folder, so that the servers they follow are known
+    /// (and pulled) before a document is opened.
+    pub fn load_folders(&mut self) {
+        for folder in self.folders.clone() {
+            if let Some(key) = self.project_key(&folder) {
+                self.project(&key);
+            }
+        }
+    }
+
+    /// The `praxis/status` notification: how many practices are in force in the loaded
+    /// projects, and how following the servers goes. `state` is the worst of the followed
+    /// spaces (`error`, `offline`, `syncing`, `ok`), or `local` when none is followed; `server`,
+    /// `space`, `revision` and `message` are that space's; `spaces` lists them all.
+    pub fn status(&self) -> serde_json::Value {
+        let mut ids: Vec<&str> =
+            self.projects.values().flat_map(|project| project.set().practices()).map(|p| p.id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let spaces: Vec<serde_json::Value> = self.following.statuses().into_iter().map(|(_, status)| status).collect();
+        let rank = |status: &serde_json::Value| match status["state"].as_str() {
+            Some("error") => 3,
+            Some("offline") => 2,
+            Some("syncing") => 1,
+            _ => 0,
+        };
+        let worst = spaces.iter().max_by_key(|status| rank(status)).cloned();
+        let mut status = worst.unwrap_or_else(
+            || serde_json::json!({"state": "local", "server": null, "space": null, "revision": null, "message": null}),
+        );
+        status["practices"] = serde_json::json!(ids.len());
+        status["spaces"] = serde_json::json!(spaces);
+        status
+    }
+
+    /// The status, when it differs from the last one sent.
+    pub fn changed_status(&mut self) -> Option<serde_json::Value> {
+        let status = self.status();
+        if self.last_status.as_ref() == Some(&status) {
+            return None;
+        }
+        self.last_status = Some(status.clone());
+        Some(status)
+    }
+
+    /// Tells the user `message`, once per session.
+    pub fn say(&mut self, kind: MessageType, message: String) {
+        if self.said.insert(message.clone()) {
+            self.messages.push((kind, message));
+        }
+    }
+
+    /// The loaded projects and the followed servers, borrowed together.
+    pub fn projects_and_following(&mut self) -> (&HashMap<PathBuf, Project>, &mut Following) {
+        (&self.projects, &mut self.following)
     }
 
     /// Forgets every loaded project; they load again on next use.
@@ -200,6 +283,7 @@ impl State {
                     raw: Vec::new(),
                     published: Vec::new(),
                     project,
+                    counted: false,
                 })
             }
             _ => Content::Text(text),
@@ -284,6 +368,8 @@ impl State {
             (Some(path), Some(root)) => Some(crate::files::relative(path, root)),
             _ => None,
         };
+        let started = Instant::now();
+        let whole_document = region.is_none();
         let failures;
         match region {
             Some(region) => {
@@ -302,9 +388,12 @@ impl State {
         for failure in failures {
             tracing::error!("practice `{}` failed on {}: {}", failure.practice, uri.as_str(), failure.message);
             if self.failed.insert(failure.practice.to_string()) {
-                self.messages.push(format!(
-                    "Praxis: practice `{}` failed and was skipped ({}); the other practices still run",
-                    failure.practice, failure.message
+                self.messages.push((
+                    MessageType::WARNING,
+                    format!(
+                        "Praxis: practice `{}` failed and was skipped ({}); the other practices still run",
+                        failure.practice, failure.message
+                    ),
                 ));
             }
         }
@@ -314,8 +403,13 @@ impl State {
             .raw
             .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
         source.raw.dedup();
-        source.published = apply_suppressions(&source.doc, source.raw.clone());
+        let Suppressed { findings, suppressed } = apply_suppressions(&source.doc, source.raw.clone());
+        source.published = findings;
+        let elapsed = started.elapsed();
+        let whole = whole_document && !std::mem::replace(&mut source.counted, true);
         if let Some(project) = key.as_ref().and_then(|key| self.projects.get(key)) {
+            let usage = Usage { findings: &source.published, suppressed: &suppressed, elapsed, whole };
+            count(&mut self.following, project, source.doc.language(), glob_path.as_deref(), usage);
             project.loaded.adjust_unused_ignore(&mut source.published);
         }
         let positions = Positions::new(source.doc.text(), encoding);
@@ -342,9 +436,15 @@ impl State {
             return None;
         }
         let text = crate::files::read(path).ok()?;
+        let started = Instant::now();
         let doc = Document::new(language, text);
         let glob_path = crate::files::relative(path, &project.loaded.root_or(&key));
-        let mut findings = project.set().check(&doc, Some(&glob_path)).findings;
+        let report = project.set().check(&doc, Some(&glob_path));
+        let mut findings = report.findings;
+        let project = self.projects.get(&key)?;
+        let usage =
+            Usage { findings: &findings, suppressed: &report.suppressed, elapsed: started.elapsed(), whole: true };
+        count(&mut self.following, project, language, Some(&glob_path), usage);
         project.loaded.adjust_unused_ignore(&mut findings);
         let positions = Positions::new(doc.text(), encoding);
         let diagnostics = findings
@@ -428,6 +528,34 @@ impl State {
                 Some((uri, open.map(|open| open.version), diagnostics))
             })
             .collect()
+    }
+}
+
+/// What one check of a document did, for the usage statistics.
+struct Usage<'a> {
+    findings: &'a [Finding],
+    suppressed: &'a [std::sync::Arc<str>],
+    elapsed: std::time::Duration,
+    /// The whole document as opened (counted once), rather than a re-check after an edit
+    /// (only its engine time counts).
+    whole: bool,
+}
+
+/// Counts a check of a document of `project` for the server it follows.
+fn count(
+    following: &mut Following,
+    project: &Project,
+    language: &praxis_grammars::Language,
+    path: Option<&str>,
+    usage: Usage<'_>,
+) {
+    let Some(follow) = &project.follow else { return };
+    let Some(tally) = following.tally(&follow.binding) else { return };
+    let loaded = &project.loaded;
+    if usage.whole {
+        crate::usage::count_check(tally, loaded, language, path, usage.findings, usage.suppressed, usage.elapsed);
+    } else {
+        crate::usage::count_time(tally, loaded, language, path, usage.elapsed);
     }
 }
 

@@ -86,6 +86,7 @@ fn full_check(state: &mut State, root: &Path, text: &str) -> Vec<((usize, usize)
     let doc = Document::new(praxis_grammars::by_name("python").unwrap(), text);
     let raw = set.find(&doc, Some("a.py"), None).findings;
     let mut findings: Vec<_> = apply_suppressions(&doc, raw)
+        .findings
         .into_iter()
         .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message))
         .collect();

@@ -126,8 +126,13 @@ impl Lsp {
     /// Starts `praxis lsp` in `cwd` without initializing it. Its log level is `info`, or
     /// `PRAXIS_TEST_LOG` when set.
     pub fn spawn(cwd: &Path) -> Lsp {
+        Lsp::spawn_command(super::praxis_command(), cwd)
+    }
+
+    /// Starts `praxis lsp` from `command` (a [`super::praxis_command_in`], say) in `cwd`.
+    pub fn spawn_command(mut command: Command, cwd: &Path) -> Lsp {
         let stderr = tempfile::NamedTempFile::new().expect("a temporary file for stderr");
-        let mut child = Command::new(super::binary("praxis"))
+        let mut child = command
             .args(["lsp", "--stdio"])
             .current_dir(cwd)
             .env("PRAXIS_LOG", std::env::var("PRAXIS_TEST_LOG").unwrap_or_else(|_| "info".into()))

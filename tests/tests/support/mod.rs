@@ -47,16 +47,29 @@ impl From<Output> for Run {
     }
 }
 
+/// A `praxis` command that sees none of the user's own setup: its config and cache folders are
+/// the tests' own, no token comes from the environment, and the OS keyring is left alone.
+pub fn praxis_command() -> Command {
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("praxis-user");
+    praxis_command_in(&home)
+}
+
+/// A `praxis` command whose config and cache folders are under `home`.
+pub fn praxis_command_in(home: &Path) -> Command {
+    let mut command = Command::new(binary("praxis"));
+    command
+        .env("PRAXIS_CONFIG_DIR", home.join("config"))
+        .env("PRAXIS_CACHE_DIR", home.join("cache"))
+        .env("PRAXIS_NO_KEYRING", "1")
+        .env_remove("PRAXIS_TOKEN")
+        .env_remove("PRAXIS_LOG")
+        .env("NO_COLOR", "1");
+    command
+}
+
 /// Runs `praxis` with `args` in `dir`.
 pub fn praxis(dir: &Path, args: &[&str]) -> Run {
-    Command::new(binary("praxis"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("PRAXIS_LOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("praxis runs")
-        .into()
+    praxis_command().args(args).current_dir(dir).output().expect("praxis runs").into()
 }
 
 /// Copies a folder tree (files and folders only).
