@@ -57,10 +57,12 @@ fn usage_error(err: &clap::Error) -> String {
     format!("{}; see `praxis --help`", joined.strip_prefix("error: ").unwrap_or(&joined))
 }
 
-/// `PRAXIS_LOG=debug` (any `tracing` filter) turns on logs, written to stderr.
+/// `PRAXIS_LOG=debug` (any `tracing` filter) turns on logs, written to stderr. By default only
+/// Praxis's own warnings show: the libraries' (the TLS verifier logs every failed handshake)
+/// would repeat what Praxis says in its own words.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PRAXIS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off,praxis=warn,praxis_sync=warn,praxis_engine=warn"));
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)

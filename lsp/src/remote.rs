@@ -57,9 +57,20 @@ impl Sync {
         let config = project.map(|project| &project.config);
         let server = config.and_then(|config| config.server.as_ref()).or(self.user.server.as_ref());
         let Some(server) = server else { return Ok(None) };
-        let binding = binding(server)?;
+        let mut binding = binding(server)?;
+        if binding.ca_cert.is_none() {
+            binding.ca_cert = self.login_ca_cert(&binding.server);
+        }
         let stats = stats.or(config.and_then(|config| config.stats)).or(self.user.stats).unwrap_or(true);
         Ok(Some(Follow { binding, stats }))
+    }
+
+    /// The CA file given at `praxis login` to `server`: a private CA belongs to the server, so
+    /// a project that names the same server without one uses it too.
+    pub fn login_ca_cert(&self, server: &praxis_sync::ServerUrl) -> Option<std::path::PathBuf> {
+        let login = self.user.server.as_ref()?;
+        let same = praxis_sync::ServerUrl::parse(&login.url).is_ok_and(|url| &url == server);
+        if same { login.ca_cert.clone() } else { None }
     }
 
     /// The offline cache, and a warning when it had to be rebuilt. Without a usable cache

@@ -81,10 +81,9 @@ impl Following {
         let Some(sync) = &self.sync else { return Ok(None) };
         let outcome = match (&settings.server, &settings.space) {
             (Some(url), Some(space)) => {
-                let ca_cert =
-                    sync.user.server.as_ref().filter(|user| &user.url == url).and_then(|user| user.ca_cert.clone());
-                let server = ServerConfig { url: url.clone(), space: space.clone(), ca_cert };
-                crate::remote::binding(&server).map(|binding| {
+                let server = ServerConfig { url: url.clone(), space: space.clone(), ca_cert: None };
+                crate::remote::binding(&server).map(|mut binding| {
+                    binding.ca_cert = sync.login_ca_cert(&binding.server);
                     let configured = project.and_then(|project| project.config.stats).or(sync.user.stats);
                     Some(Follow { binding, stats: settings.stats.or(configured).unwrap_or(true) })
                 })
@@ -158,23 +157,21 @@ impl Following {
         self.spaces.get_mut(binding).filter(|space| space.stats).map(|space| &mut space.tally)
     }
 
-    /// Moves every tally into the cache's queue (under today's date), and returns the bindings
-    /// with statistics to send.
-    pub fn queue_tallies(&mut self) -> Vec<Binding> {
-        let Some(cache) = &self.cache else { return Vec::new() };
+    /// Moves every tally into the cache's queue, under today's date.
+    pub fn queue_tallies(&mut self) {
+        let Some(cache) = &self.cache else { return };
         let day = today();
-        let mut queued = Vec::new();
         for (binding, space) in &mut self.spaces {
-            if !space.stats {
-                continue;
-            }
             let counters = space.tally.take();
             if let Err(err) = cache.queue_stats(binding, &day, &counters) {
                 tracing::warn!("usage statistics were not kept: {err}");
             }
-            queued.push(binding.clone());
         }
-        queued
+    }
+
+    /// The bindings whose statistics are sent: the followed spaces that count usage.
+    pub fn bindings(&self) -> Vec<Binding> {
+        self.spaces.iter().filter(|(_, space)| space.stats).map(|(binding, _)| binding.clone()).collect()
     }
 
     /// Exactly what the next send would post, per space: the queued batches, after moving the

@@ -67,16 +67,22 @@ impl Syncer {
             let mut every = tokio::time::interval_at(Instant::now() + STATS_EVERY, STATS_EVERY);
             loop {
                 every.tick().await;
-                send_stats(&shared, None).await;
+                send_stats(&shared, None, true).await;
             }
         });
     }
 }
 
-/// Queues every tally and sends what is queued, for `only` one binding or all.
-pub async fn send_stats(shared: &Shared, only: Option<&Binding>) {
+/// Sends what is queued, for `only` one binding or all; with `take`, every tally is queued first
+/// (the 10-minute flush and the end of a session; a server back sends only what was queued).
+pub async fn send_stats(shared: &Shared, only: Option<&Binding>, take: bool) {
     let queued = shared
-        .with_state("stats", |state| (state.following.queue_tallies(), state.following.pull_parts()))
+        .with_state("stats", |state| {
+            if take {
+                state.following.queue_tallies();
+            }
+            (state.following.bindings(), state.following.pull_parts())
+        })
         .unwrap_or_default();
     let (bindings, Some((tokens, cache))) = queued else { return };
     for binding in bindings.iter().filter(|binding| only.is_none_or(|only| only == *binding)) {
@@ -91,7 +97,7 @@ pub async fn send_stats(shared: &Shared, only: Option<&Binding>) {
 
 /// At the end of a session: queue every tally, and send for a few seconds at most.
 pub async fn send_stats_at_exit(shared: &Shared) {
-    if tokio::time::timeout(EXIT_SEND, send_stats(shared, None)).await.is_err() {
+    if tokio::time::timeout(EXIT_SEND, send_stats(shared, None, true)).await.is_err() {
         tracing::info!("statistics not sent in time stay queued for the next session");
     }
 }
@@ -187,7 +193,7 @@ async fn pull(shared: &Shared, binding: &Binding) {
     drop(publishing);
     shared.after_publish().await;
     if back {
-        send_stats(shared, Some(binding)).await;
+        send_stats(shared, Some(binding), false).await;
     }
 }
 

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod http;
 pub mod lsp;
+pub mod team;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
