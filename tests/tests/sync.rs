@@ -560,3 +560,53 @@ fn editor_settings_alone_follow_a_space_with_the_token_from_the_environment() {
     assert!(server.stats("backend").is_empty(), "nothing is counted with stats off");
     assert!(!home.path().join("config/credentials.json").exists(), "the environment's token is not stored");
 }
+
+#[test]
+fn the_readme_walk_through_runs_as_written() {
+    let readme = std::fs::read_to_string(support::workspace().join("README.md")).unwrap();
+    let section = readme.split("\n## Team server\n").nth(1).expect("README has a Team server section");
+    let section = section.split("\n## ").next().unwrap();
+    let mut script = String::from("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n");
+    let mut blocks = 0;
+    let mut lines = section.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "```sh" {
+            blocks += 1;
+            for line in lines.by_ref().take_while(|line| line.trim() != "```") {
+                script.push_str(line);
+                script.push('\n');
+            }
+        }
+    }
+    assert!(blocks >= 5, "the walk-through has its steps");
+    // The README's address, moved to a free port.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = script.replace("127.0.0.1:8787", &format!("127.0.0.1:{port}"));
+
+    let home = tempfile::tempdir().unwrap();
+    let bin = support::binary("praxis").parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let isolated = praxis_command_in(home.path());
+    let mut command = Command::new("bash");
+    // The same isolated user folders as every test's `praxis`.
+    for (key, value) in isolated.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    let run: Run = command
+        .arg("-c")
+        .arg(&script)
+        .current_dir(home.path())
+        .env("PATH", path)
+        .env_remove("PRAXIS_SERVER_KEY")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "the walk-through failed:\n{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("app.py:2:5: warning[no-print] Log instead of print"), "{}", run.stdout);
+    assert!(run.stdout.contains("Found 1 finding (1 warning) in 1 file."), "{}", run.stdout);
+    assert!(run.stdout.contains("Pushed `no-print` to space `backend`"), "{}", run.stdout);
+    assert!(run.stdout.contains("revision:   1"), "{}", run.stdout);
+}

@@ -1,0 +1,1 @@
+def total(prices):\n    print(prices)\n    return sum(prices)\n
