@@ -389,6 +389,11 @@ fn login_without_a_session_bus_keeps_the_token_in_a_private_file_at_once() {
     let token = server.member("backend", "leaving@example.com", "member");
     assert_eq!(machine.login(&server.url(), "backend", &token).code, 0);
     assert_eq!(server.call("GET", "/spaces", &token, None).status, 200);
+    // Not even the most verbose logs show the token.
+    let traced: Run = machine.command().arg("sync").env("PRAXIS_LOG", "trace").output().unwrap().into();
+    assert_eq!(traced.code, 0, "{}", traced.stderr);
+    assert!(traced.stderr.lines().count() > 5, "trace logs were written: {}", traced.stderr);
+    assert!(!traced.stderr.contains(&token) && !traced.stdout.contains(&token), "the token is in the logs");
     let logout = machine.praxis(&["logout"]);
     assert_eq!(logout.code, 0, "{}", logout.stderr);
     assert_eq!(server.call("GET", "/spaces", &token, None).status, 401, "revoked on the server");
