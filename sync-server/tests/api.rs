@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 // The small HTTP client the workspace's end-to-end tests share.
 #[path = "../../tests/tests/support/http.rs"]
 mod http;
+#[path = "../../tests/tests/support/readme.rs"]
+mod readme;
 use http::{Response, request};
 
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 bytes
@@ -469,18 +471,8 @@ fn acknowledged_writes_survive_a_kill() {
 #[test]
 fn readme_examples_run() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let mut script = String::from("set -euo pipefail\n");
-    let mut blocks = 0;
-    let mut lines = readme.lines();
-    while let Some(line) = lines.next() {
-        if line.trim() == "```sh" {
-            blocks += 1;
-            for line in lines.by_ref().take_while(|line| line.trim() != "```") {
-                script.push_str(line);
-                script.push('\n');
-            }
-        }
-    }
+    let (blocks_script, blocks) = readme::sh_blocks(&readme);
+    let mut script = format!("set -euo pipefail\n{blocks_script}");
     assert!(blocks >= 5, "the README has its examples");
     script.push_str("echo \"STATS $(curl -sf \"$PRAXIS/api/v1/spaces/backend/stats?from=2026-11-01&to=2026-11-30\" -H \"Authorization: Bearer $OWNER\")\"\n");
 

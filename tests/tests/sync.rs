@@ -571,18 +571,8 @@ fn the_readme_walk_through_runs_as_written() {
     let readme = std::fs::read_to_string(support::workspace().join("README.md")).unwrap();
     let section = readme.split("\n## Team server\n").nth(1).expect("README has a Team server section");
     let section = section.split("\n## ").next().unwrap();
-    let mut script = String::from("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n");
-    let mut blocks = 0;
-    let mut lines = section.lines();
-    while let Some(line) = lines.next() {
-        if line.trim() == "```sh" {
-            blocks += 1;
-            for line in lines.by_ref().take_while(|line| line.trim() != "```") {
-                script.push_str(line);
-                script.push('\n');
-            }
-        }
-    }
+    let (blocks_script, blocks) = support::readme::sh_blocks(section);
+    let script = format!("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n{blocks_script}");
     assert!(blocks >= 5, "the walk-through has its steps");
     // The README's address, moved to a free port.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

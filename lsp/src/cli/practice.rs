@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use praxis_engine::{Practice, PracticeDoc};
 use praxis_sync::SyncError;
-use praxis_sync::cache::CachedSet;
+use praxis_sync::cache::{Cache, CachedSet};
 use praxis_sync::remote::{self, SyncState};
 use praxis_sync::wire::{PracticeBody, Status};
 
@@ -39,25 +39,20 @@ pub enum PracticeCommand {
 }
 
 pub fn run(command: &PracticeCommand) -> anyhow::Result<Exit> {
-    let sync = Sync::from_env()?;
-    let follow = super::sync::followed(&sync)?;
+    let (sync, follow, cache) = super::sync::open_followed()?;
     match command {
-        PracticeCommand::List => list(&sync, &follow),
-        PracticeCommand::Pull { dir, drafts } => pull(&sync, &follow, dir, *drafts),
+        PracticeCommand::List => list(&sync, &follow, &cache),
+        PracticeCommand::Pull { dir, drafts } => pull(&sync, &follow, &cache, dir, *drafts),
         PracticeCommand::Push { practice, practices } => push(&sync, &follow, practice, practices),
     }
 }
 
 /// The space's practices: pulled now, or the cached set (said once) when the server is out of
 /// reach.
-fn current(sync: &Sync, follow: &Follow) -> anyhow::Result<CachedSet> {
+fn current(sync: &Sync, follow: &Follow, cache: &Cache) -> anyhow::Result<CachedSet> {
     let binding = &follow.binding;
-    let (cache, warning) = sync.open_cache()?;
-    if let Some(warning) = warning {
-        report::warning_line(&warning);
-    }
     let client = binding.client(&sync.tokens);
-    let pulled = block_on(remote::pull(binding, client.as_ref(), &cache))?;
+    let pulled = block_on(remote::pull(binding, client.as_ref(), cache))?;
     match (pulled.state, pulled.set, pulled.error) {
         (SyncState::Ok, Some(set), _) => Ok(set),
         (SyncState::Ok, None, _) => bail!("{binding} sent no practices"),
@@ -75,8 +70,8 @@ fn current(sync: &Sync, follow: &Follow) -> anyhow::Result<CachedSet> {
     }
 }
 
-fn list(sync: &Sync, follow: &Follow) -> anyhow::Result<Exit> {
-    let set = current(sync, follow)?;
+fn list(sync: &Sync, follow: &Follow, cache: &Cache) -> anyhow::Result<Exit> {
+    let set = current(sync, follow, cache)?;
     let mut out = std::io::stdout().lock();
     let width = set.practices.iter().map(|practice| practice.doc.id.len()).max().unwrap_or(0);
     for practice in &set.practices {
@@ -87,8 +82,8 @@ fn list(sync: &Sync, follow: &Follow) -> anyhow::Result<Exit> {
     Ok(Exit::Clean)
 }
 
-fn pull(sync: &Sync, follow: &Follow, dir: &Path, drafts: bool) -> anyhow::Result<Exit> {
-    let set = current(sync, follow)?;
+fn pull(sync: &Sync, follow: &Follow, cache: &Cache, dir: &Path, drafts: bool) -> anyhow::Result<Exit> {
+    let set = current(sync, follow, cache)?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut written = 0;
     for practice in set.practices.iter().filter(|practice| drafts || practice.status == Status::Active) {

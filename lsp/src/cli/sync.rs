@@ -62,11 +62,15 @@ pub fn follow_run(start: &Path, pull: bool) -> anyhow::Result<(Option<ServerSet>
     let project = Project::discover(start)?;
     let sync = match Sync::from_env() {
         Ok(sync) => sync,
-        Err(err) if project.as_ref().is_some_and(|project| project.config.server.is_some()) => {
-            report::warning_line(&format!("{err:#}; the server's practices are not used"));
+        Err(err) => {
+            // Without user folders (no HOME), only a project that names a server misses one; a
+            // broken user config is worth a word either way.
+            let names_server = project.as_ref().is_some_and(|project| project.config.server.is_some());
+            if names_server || praxis_sync::Dirs::from_env().is_ok() {
+                report::warning_line(&format!("{err:#}; no team server's practices are used"));
+            }
             return Ok((None, None));
         }
-        Err(_) => return Ok((None, None)),
     };
     let follow = match sync.follow(project.as_ref(), None) {
         Ok(Some(follow)) => follow,
@@ -100,8 +104,20 @@ fn config_source(project: Option<&Project>, sync: &Sync) -> PathBuf {
     }
 }
 
+/// What a sync command works with: the client's parts, the space followed from the current
+/// folder, and the cache (a warning on stderr when it had to be rebuilt).
+pub(super) fn open_followed() -> anyhow::Result<(Sync, Follow, Cache)> {
+    let sync = Sync::from_env()?;
+    let follow = followed(&sync)?;
+    let (cache, warning) = sync.open_cache()?;
+    if let Some(warning) = warning {
+        report::warning_line(&warning);
+    }
+    Ok((sync, follow, cache))
+}
+
 /// The server and space a command acts on: the current project's, else the login's.
-pub(super) fn followed(sync: &Sync) -> anyhow::Result<Follow> {
+fn followed(sync: &Sync) -> anyhow::Result<Follow> {
     let project = Project::discover(Path::new("."))?;
     match sync.follow(project.as_ref(), None) {
         Ok(Some(follow)) => Ok(follow),
@@ -224,13 +240,8 @@ pub fn logout(args: &LogoutArgs) -> anyhow::Result<Exit> {
 
 /// `praxis sync`: pulls now and sends the queued statistics.
 pub fn sync_now() -> anyhow::Result<Exit> {
-    let sync = Sync::from_env()?;
-    let follow = followed(&sync)?;
+    let (sync, follow, cache) = open_followed()?;
     let binding = &follow.binding;
-    let (cache, warning) = sync.open_cache()?;
-    if let Some(warning) = warning {
-        report::warning_line(&warning);
-    }
     let before = cache.practice_set(binding).unwrap_or_default().map(|set| set.revision);
     let client = binding.client(&sync.tokens);
     let pulled = block_on(remote::pull(binding, client.as_ref(), &cache))?;
@@ -275,13 +286,8 @@ fn describe_set(set: &CachedSet) -> String {
 /// `praxis status`: the server, space, revision and its age, token store, queued statistics and
 /// the last error.
 pub fn status() -> anyhow::Result<Exit> {
-    let sync = Sync::from_env()?;
-    let follow = followed(&sync)?;
+    let (sync, follow, cache) = open_followed()?;
     let binding = &follow.binding;
-    let (cache, warning) = sync.open_cache()?;
-    if let Some(warning) = warning {
-        report::warning_line(&warning);
-    }
     let set = cache.practice_set(binding)?;
     let contact = cache.contact(binding)?;
     let token = sync.tokens.get(&binding.server)?;
@@ -325,12 +331,7 @@ fn ago(at: i64) -> String {
 /// `praxis stats --preview`: exactly the bodies the next send would post, one JSON document a
 /// line; nothing is sent.
 pub fn stats_preview() -> anyhow::Result<Exit> {
-    let sync = Sync::from_env()?;
-    let follow = followed(&sync)?;
-    let (cache, warning) = sync.open_cache()?;
-    if let Some(warning) = warning {
-        report::warning_line(&warning);
-    }
+    let (_, follow, cache) = open_followed()?;
     if !follow.stats {
         report::warning_line("usage statistics are off (`stats = false`); nothing is counted or sent");
     }

@@ -59,6 +59,8 @@ pub fn run() -> anyhow::Result<()> {
             .finish();
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service).await;
     });
+    // Tasks still running (a follower waiting on the network) are not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     // A client that went away without `shutdown`: what was counted waits in the queue.
     let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     state.following.queue_tallies();
@@ -158,6 +160,12 @@ impl Backend {
         tracing::debug!("progress {:?} cancelled", params.token);
         self.cancel.store(true, Ordering::SeqCst);
     }
+}
+
+/// A command's one argument, or an invalid-params error that says what it takes.
+fn argument<T: serde::de::DeserializeOwned>(params: &ExecuteCommandParams, usage: &str) -> Result<T> {
+    let value = params.arguments.first().cloned();
+    value.and_then(|value| serde_json::from_value(value).ok()).ok_or_else(|| Error::invalid_params(usage.to_owned()))
 }
 
 fn folders(params: &InitializeParams) -> Vec<PathBuf> {
@@ -342,14 +350,8 @@ impl LanguageServer for Backend {
                 Ok(None)
             }
             COMMAND_CREATE_PRACTICE => {
-                let args: create::CreateArgs = params
-                    .arguments
-                    .first()
-                    .cloned()
-                    .and_then(|value| serde_json::from_value(value).ok())
-                    .ok_or_else(|| {
-                        Error::invalid_params("praxis.createPractice takes {uri, range, kind, id?, name?, publish?}")
-                    })?;
+                let args: create::CreateArgs =
+                    argument(&params, "praxis.createPractice takes {uri, range, kind, id?, name?, publish?}")?;
                 let created = self
                     .with_state("createPractice", |state| create::create_practice(state, &args))
                     .ok_or_else(Error::internal_error)?
@@ -378,12 +380,7 @@ impl LanguageServer for Backend {
             }
             COMMAND_PREVIEW_STATS => Ok(self.with_state("previewStats", |state| state.following.preview())),
             COMMAND_FIX_APPLIED => {
-                let args: actions::FixApplied = params
-                    .arguments
-                    .first()
-                    .cloned()
-                    .and_then(|value| serde_json::from_value(value).ok())
-                    .ok_or_else(|| Error::invalid_params("praxis.fixApplied takes {uri, practice}"))?;
+                let args: actions::FixApplied = argument(&params, "praxis.fixApplied takes {uri, practice}")?;
                 self.with_state("fixApplied", |state| actions::fix_applied(state, &args));
                 Ok(None)
             }

@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod lsp;
+pub mod readme;
 pub mod team;
 
 use std::path::{Path, PathBuf};
