@@ -38,8 +38,10 @@ pub struct ServerSet {
 }
 
 impl ServerSet {
-    pub fn new(binding: &Binding, set: &CachedSet) -> ServerSet {
-        ServerSet { binding: binding.clone(), docs: set.active().cloned().collect() }
+    /// The active practices of `set`. Following a space whose practices were never pulled is an
+    /// empty set, not a missing one: the project needs no practice folder of its own.
+    pub fn new(binding: &Binding, set: Option<&CachedSet>) -> ServerSet {
+        ServerSet { binding: binding.clone(), docs: set.map(|set| set.active().cloned().collect()).unwrap_or_default() }
     }
 }
 

@@ -605,3 +605,20 @@ fn the_readme_walk_through_runs_as_written() {
     assert!(run.stdout.contains("Pushed `no-print` to space `backend`"), "{}", run.stdout);
     assert!(run.stdout.contains("revision:   1"), "{}", run.stdout);
 }
+
+#[test]
+fn a_project_that_follows_a_space_never_pulled_checks_with_its_local_practices_and_says_why() {
+    // A server that is not there, and no login yet.
+    let gone = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let machine = Machine::new(&format!("http://{gone}"), "backend");
+    machine.write("app.py", "print(1)\n");
+    let check = machine.praxis(&["check", "--format", "json"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(findings(&check).is_empty());
+    assert_eq!(check.stderr.lines().count(), 1, "{}", check.stderr);
+    assert!(check.stderr.contains("not logged in to"), "{}", check.stderr);
+    assert!(check.stderr.contains("no practices of space `backend`"), "{}", check.stderr);
+    let test = machine.praxis(&["test"]);
+    assert_eq!(test.code, 0, "{}", test.stderr);
+    assert!(test.stdout.contains("practices: 0 ok, 0 failing"), "{}", test.stdout);
+}

@@ -92,8 +92,8 @@ pub fn follow_run(start: &Path, pull: bool) -> anyhow::Result<(Option<ServerSet>
     } else {
         (cache.practice_set(binding).unwrap_or_default(), false)
     };
-    let server = set.as_ref().map(|set| ServerSet::new(binding, set));
-    Ok((server, Some(Session { sync, follow, cache, reached })))
+    let server = ServerSet::new(binding, set.as_ref());
+    Ok((Some(server), Some(Session { sync, follow, cache, reached })))
 }
 
 /// The config file a `[server]` came from, for error messages.

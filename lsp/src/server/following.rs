@@ -111,10 +111,7 @@ impl Following {
         }
         let space = self.spaces.get_mut(binding).unwrap_or_else(|| unreachable!("inserted above"));
         space.stats = follow.stats;
-        match &space.set {
-            Some(set) => ServerSet::new(binding, set),
-            None => ServerSet { binding: binding.clone(), docs: Vec::new() },
-        }
+        ServerSet::new(binding, space.set.as_ref())
     }
 
     /// Bindings to start following.
