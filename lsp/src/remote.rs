@@ -53,11 +53,17 @@ impl Sync {
         Ok(Sync { tokens: TokenStore::new(&dirs), dirs, user })
     }
 
-    /// What a run in `project` follows: the project's `[server]`, else the one `praxis login`
-    /// recorded, if any. `stats` overrides the configured choice (the editor's setting).
-    pub fn follow(&self, project: Option<&Project>, stats: Option<bool>) -> anyhow::Result<Option<Follow>> {
+    /// What a run in `project` follows: `chosen` (the editor's settings), else the project's
+    /// `[server]`, else the one `praxis login` recorded, if any. `stats` overrides the
+    /// configured choice (the editor's setting).
+    pub fn follow(
+        &self,
+        project: Option<&Project>,
+        chosen: Option<&ServerConfig>,
+        stats: Option<bool>,
+    ) -> anyhow::Result<Option<Follow>> {
         let config = project.map(|project| &project.config);
-        let server = config.and_then(|config| config.server.as_ref()).or(self.user.server.as_ref());
+        let server = chosen.or(config.and_then(|config| config.server.as_ref())).or(self.user.server.as_ref());
         let Some(server) = server else { return Ok(None) };
         let mut binding = binding(server)?;
         if binding.ca_cert.is_none() {
@@ -140,17 +146,17 @@ mod tests {
         let login = ServerConfig { url: "http://127.0.0.1:1".into(), space: "mine".into(), ca_cert: None };
         let sync =
             Sync { tokens: TokenStore::new(&dirs), dirs, user: UserConfig { stats: Some(false), server: Some(login) } };
-        let followed = sync.follow(None, None).unwrap().unwrap();
+        let followed = sync.follow(None, None, None).unwrap().unwrap();
         assert_eq!((followed.binding.space.as_str(), followed.stats), ("mine", false));
         let server = ServerConfig { url: "https://team.example.com".into(), space: "team".into(), ca_cert: None };
         let config = crate::project::Config { server: Some(server), stats: Some(true), ..Default::default() };
         let project = Project { root: dir.path().to_path_buf(), config };
-        let followed = sync.follow(Some(&project), None).unwrap().unwrap();
+        let followed = sync.follow(Some(&project), None, None).unwrap().unwrap();
         assert_eq!((followed.binding.server.as_str(), followed.stats), ("https://team.example.com", true));
-        assert!(!sync.follow(Some(&project), Some(false)).unwrap().unwrap().stats);
+        assert!(!sync.follow(Some(&project), None, Some(false)).unwrap().unwrap().stats);
         let server = ServerConfig { url: "http://team.example.com".into(), space: "team".into(), ca_cert: None };
         let config = crate::project::Config { server: Some(server), ..Default::default() };
         let project = Project { root: dir.path().to_path_buf(), config };
-        assert!(sync.follow(Some(&project), None).unwrap_err().to_string().contains("plain http://"));
+        assert!(sync.follow(Some(&project), None, None).unwrap_err().to_string().contains("plain http://"));
     }
 }

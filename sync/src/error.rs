@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SyncError {
     /// A setting is wrong: a server URL, a space name, a CA file.
     #[error("{0}")]

@@ -107,7 +107,7 @@ pub async fn pull(binding: &Binding, client: Result<&Client, &SyncError>, cache:
     });
     let outcome = match client {
         Ok(client) => fetch(binding, client, cache, cached.as_ref()).await,
-        Err(err) => Err(clone_error(err)),
+        Err(err) => Err(err.clone()),
     };
     let at = now();
     let report = match outcome {
@@ -157,22 +157,6 @@ async fn fetch(
             cache.store_set(binding, &set)?;
             Ok(Some(set))
         }
-    }
-}
-
-/// Errors are not `Clone` (they may hold sources); the message is what travels on.
-fn clone_error(err: &SyncError) -> SyncError {
-    match err {
-        SyncError::Offline { server, reason } => SyncError::Offline { server: server.clone(), reason: reason.clone() },
-        SyncError::NoToken { server } => SyncError::NoToken { server: server.clone() },
-        SyncError::Unauthorized { server } => SyncError::Unauthorized { server: server.clone() },
-        SyncError::Http { server, status, message } => {
-            SyncError::Http { server: server.clone(), status: *status, message: message.clone() }
-        }
-        SyncError::Config(message) => SyncError::Config(message.clone()),
-        SyncError::Invalid(message) => SyncError::Invalid(message.clone()),
-        SyncError::Cache { path, message } => SyncError::Cache { path: path.clone(), message: message.clone() },
-        SyncError::Token(message) => SyncError::Token(message.clone()),
     }
 }
 

@@ -72,7 +72,7 @@ pub fn follow_run(start: &Path, pull: bool) -> anyhow::Result<(Option<ServerSet>
             return Ok((None, None));
         }
     };
-    let follow = match sync.follow(project.as_ref(), None) {
+    let follow = match sync.follow(project.as_ref(), None, None) {
         Ok(Some(follow)) => follow,
         Ok(None) => return Ok((None, None)),
         Err(err) => bail!("{}: [server]: {err:#}", config_source(project.as_ref(), &sync).display()),
@@ -119,7 +119,7 @@ pub(super) fn open_followed() -> anyhow::Result<(Sync, Follow, Cache)> {
 /// The server and space a command acts on: the current project's, else the login's.
 fn followed(sync: &Sync) -> anyhow::Result<Follow> {
     let project = Project::discover(Path::new("."))?;
-    match sync.follow(project.as_ref(), None) {
+    match sync.follow(project.as_ref(), None, None) {
         Ok(Some(follow)) => Ok(follow),
         Ok(None) => bail!(
             "no server: this project's .praxis/config.toml has no [server], and no `praxis login` was done; \

@@ -79,17 +79,11 @@ impl Following {
     /// come back as the message to show.
     pub fn follow(&self, project: Option<&Project>, settings: &Settings) -> Result<Option<Follow>, String> {
         let Some(sync) = &self.sync else { return Ok(None) };
-        let outcome = match (&settings.server, &settings.space) {
-            (Some(url), Some(space)) => {
-                let server = ServerConfig { url: url.clone(), space: space.clone(), ca_cert: None };
-                crate::remote::binding(&server).map(|mut binding| {
-                    binding.ca_cert = sync.login_ca_cert(&binding.server);
-                    let configured = project.and_then(|project| project.config.stats).or(sync.user.stats);
-                    Some(Follow { binding, stats: settings.stats.or(configured).unwrap_or(true) })
-                })
-            }
-            _ => sync.follow(project, settings.stats),
+        let chosen = match (&settings.server, &settings.space) {
+            (Some(url), Some(space)) => Some(ServerConfig { url: url.clone(), space: space.clone(), ca_cert: None }),
+            _ => None,
         };
+        let outcome = sync.follow(project, chosen.as_ref(), settings.stats);
         outcome.map_err(|err| format!("Praxis: {err:#}"))
     }
 
