@@ -4,6 +4,11 @@
 //! Plain scalars stay strings (only `null`, `~` and empty become null): practices are mostly
 //! code and prose, and `code: 42` or `name: yes` must not turn into a number or a boolean. The
 //! few numeric fields accept numbers written either way.
+//!
+//! Any repository can ship a practice file, so reading one is bounded: its size, how deep it
+//! nests, and how many values it holds once aliases are expanded (a few hundred bytes of
+//! anchors can otherwise stand for billions of values). Events are pulled one at a time, so
+//! depth costs no stack.
 
 use std::collections::HashMap;
 
@@ -84,12 +89,41 @@ pub(crate) struct SyntaxError {
     pub message: String,
 }
 
+/// The largest practice document read, in bytes.
+pub const MAX_BYTES: usize = 1024 * 1024;
+/// The deepest nesting of lists and maps read.
+pub const MAX_DEPTH: usize = 64;
+/// The most values a document may hold, aliases expanded.
+pub const MAX_VALUES: usize = 100_000;
+
 /// Parses one YAML document into a JSON value and the position of each of its parts.
 pub(crate) fn parse(text: &str) -> Result<(Value, SpanMap), SyntaxError> {
+    if text.len() > MAX_BYTES {
+        return Err(SyntaxError {
+            position: Position::START,
+            message: format!("the document is larger than {} KiB", MAX_BYTES / 1024),
+        });
+    }
     let mut builder = Builder::default();
-    Parser::new_from_str(text)
-        .load(&mut builder, true)
-        .map_err(|err| SyntaxError { position: Position::from_marker(err.marker()), message: err.info().to_owned() })?;
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (event, marker) = parser.next_token().map_err(|err| {
+            // The scanner has a nesting limit of its own for `[` and `{`, reached while it looks
+            // ahead, before the depth of the events is.
+            let message = match err.info() {
+                "recursion limit exceeded" => too_deep(),
+                info => info.to_owned(),
+            };
+            SyntaxError { position: Position::from_marker(err.marker()), message }
+        })?;
+        if event == Event::StreamEnd {
+            break;
+        }
+        builder.on_event(event, marker);
+        if builder.error.is_some() {
+            break;
+        }
+    }
     if let Some(error) = builder.error {
         return Err(error);
     }
@@ -113,10 +147,14 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     documents: Vec<Value>,
-    anchors: HashMap<usize, Value>,
+    /// Anchored values, with how many values each holds.
+    anchors: HashMap<usize, (Value, usize)>,
     spans: SpanMap,
     error: Option<SyntaxError>,
     second_document: Option<Position>,
+    /// Values read so far, aliases expanded, and where each open container's count started.
+    values: usize,
+    starts: Vec<usize>,
 }
 
 impl Builder {
@@ -171,6 +209,17 @@ impl Builder {
     fn is_reading_key(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Mapping { pending_key: None, .. }))
     }
+
+    /// Counts `count` more values; false (with the error set) past [`MAX_VALUES`].
+    fn count(&mut self, count: usize, position: Position, alias: bool) -> bool {
+        self.values = self.values.saturating_add(count);
+        if self.values <= MAX_VALUES {
+            return true;
+        }
+        let why = if alias { ", counting what its aliases repeat" } else { "" };
+        self.fail(position, format!("the document holds more than {MAX_VALUES} values{why}"));
+        false
+    }
 }
 
 impl MarkedEventReceiver for Builder {
@@ -181,6 +230,9 @@ impl MarkedEventReceiver for Builder {
                 self.second_document.get_or_insert(position);
             }
             Event::Scalar(text, style, anchor, _tag) => {
+                if !self.count(1, position, false) {
+                    return;
+                }
                 let value =
                     if style == TScalarStyle::Plain && is_null(&text) { Value::Null } else { Value::String(text) };
                 if !self.is_reading_key() {
@@ -188,12 +240,17 @@ impl MarkedEventReceiver for Builder {
                     self.spans.spans.insert(path, Span { key, value: position, container: false });
                 }
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    self.anchors.insert(anchor, (value.clone(), 1));
                 }
                 self.push_value(value, position);
             }
             Event::Alias(anchor) => {
-                let value = self.anchors.get(&anchor).cloned().unwrap_or(Value::Null);
+                let (value, count) = self.anchors.get(&anchor).cloned().unwrap_or((Value::Null, 1));
+                // Counted before the value is used: a billion laughs stops at its first
+                // expensive alias, not after building it.
+                if !self.count(count, position, true) {
+                    return;
+                }
                 if !self.is_reading_key() {
                     let (path, key) = self.next_path();
                     self.spans.spans.insert(path, Span { key, value: position, container: false });
@@ -204,6 +261,14 @@ impl MarkedEventReceiver for Builder {
                 if self.is_reading_key() {
                     self.fail(position, "a key must be a plain value, not a list or a map".into());
                 }
+                if self.stack.len() >= MAX_DEPTH {
+                    self.fail(position, too_deep());
+                    return;
+                }
+                if !self.count(1, position, false) {
+                    return;
+                }
+                self.starts.push(self.values);
                 let (path, key) = self.next_path();
                 self.spans.spans.insert(path.clone(), Span { key, value: position, container: true });
                 self.stack.push(if matches!(event, Event::SequenceStart(..)) {
@@ -218,14 +283,19 @@ impl MarkedEventReceiver for Builder {
                     Some(Frame::Mapping { map, anchor, .. }) => (Value::Object(map), anchor),
                     None => return,
                 };
+                let start = self.starts.pop().unwrap_or(self.values);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    self.anchors.insert(anchor, (value.clone(), self.values - start + 1));
                 }
                 self.push_value(value, position);
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
         }
     }
+}
+
+fn too_deep() -> String {
+    format!("lists and maps nest deeper than {MAX_DEPTH} levels")
 }
 
 fn is_null(text: &str) -> bool {
@@ -267,6 +337,34 @@ mod tests {
         let (value, spans) = parse("{\"id\": \"a\",\n \"tags\": [\"x\"]}").unwrap();
         assert_eq!(value["tags"][0], "x");
         assert_eq!(spans.value("tags[0]").line, 2);
+    }
+
+    #[test]
+    fn hostile_documents_are_refused_with_a_position() {
+        // Billion laughs: nine levels of nine aliases, 555 bytes.
+        let mut bomb = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (name, previous) in
+            ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            bomb.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{previous}"); 9].join(", ")));
+        }
+        assert!(bomb.len() < 600, "{}", bomb.len());
+        let err = parse(&bomb).unwrap_err();
+        assert!(err.message.contains("aliases repeat"), "{}", err.message);
+        assert_eq!(err.position.line, 6, "at the first alias past the limit");
+
+        for deep in ["- ".repeat(40_000) + "x", "[".repeat(40_000), "{a: ".repeat(40_000)] {
+            let err = parse(&deep).unwrap_err();
+            assert!(err.message.contains("nest deeper than 64"), "{}", err.message);
+            assert_eq!(err.position.line, 1);
+        }
+        let wide = format!("rule: [{}]", vec!["x"; MAX_VALUES + 1].join(", "));
+        assert!(parse(&wide).unwrap_err().message.contains("more than 100000 values"));
+        let big = format!("name: '{}'", "x".repeat(MAX_BYTES));
+        assert!(parse(&big).unwrap_err().message.contains("larger than 1024 KiB"));
+        // Below every limit, anchors still work.
+        let (value, _) = parse(&("- ".repeat(MAX_DEPTH - 1) + "x")).unwrap();
+        assert!(value.is_array());
     }
 
     #[test]

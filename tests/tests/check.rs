@@ -166,6 +166,40 @@ fn a_broken_practice_is_located_and_the_others_still_run() {
 }
 
 #[test]
+fn hostile_practice_files_are_located_errors_and_the_others_still_run() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("basic"), dir.path());
+    let practices = dir.path().join(".praxis/practices");
+    // A 555-byte billion laughs, 40,000 levels of nesting, and more than a MiB.
+    let mut bomb = String::from("id: bomb\nname: Bomb\nlanguages: [python]\nrule: {kind: call}\n");
+    bomb.push_str("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (name, previous) in
+        ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        bomb.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{previous}"); 9].join(", ")));
+    }
+    std::fs::write(practices.join("bomb.yaml"), bomb).unwrap();
+    std::fs::write(practices.join("deep.yaml"), format!("id: deep\nrule:\n{}x\n", "- ".repeat(40_000))).unwrap();
+    std::fs::write(practices.join("huge.yaml"), format!("id: huge\nname: '{}'\n", "x".repeat(1 << 20))).unwrap();
+    let run = praxis(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for expected in [
+        ".praxis/practices/bomb.yaml:10:",
+        "counting what its aliases repeat",
+        ".praxis/practices/deep.yaml:3:",
+        "nest deeper than 64 levels",
+        ".praxis/practices/huge.yaml:1:1: the document is larger than 1024 KiB",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["practice"] == "no-print"), "the others ran");
+    let test = praxis(dir.path(), &["test"]);
+    assert_eq!(test.code, 2);
+    assert!(test.stdout.contains("ok    no-print"), "{}", test.stdout);
+}
+
+#[test]
 fn hostile_files_are_skipped_without_crashing() {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&fixture("basic"), dir.path());
