@@ -192,11 +192,7 @@ impl PracticeSet {
                     Ok(false) => {}
                     Err(panic) => {
                         active[number] = false;
-                        let message = panic
-                            .downcast_ref::<&str>()
-                            .map(|text| (*text).to_owned())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_else(|| "unknown panic".into());
+                        let message = panic_message(panic.as_ref());
                         report.failures.push(PracticeFailure { practice: practice.id.clone(), message });
                         env = Env::default();
                     }
@@ -277,26 +273,43 @@ fn interpolate(template: &str, env: &Env<'_>, source: &str) -> String {
 
 impl Practice {
     /// Checks a document with this practice alone (suppressions applied), as its examples are.
-    pub fn check_alone(&self, doc: &Document) -> Vec<Finding> {
+    /// A rule that panics is an error with the panic's message, not a crash.
+    pub fn check_alone(&self, doc: &Document) -> Result<Vec<Finding>, String> {
         let language = doc.language();
-        let Some(compiled) = self.rule_for(language) else { return Vec::new() };
+        let Some(compiled) = self.rule_for(language) else { return Ok(Vec::new()) };
         let grammar = Grammar::get(language);
         let (source, root) = (doc.text(), doc.tree().root_node());
         let queries = QueryCache::default();
         let mut findings = Vec::new();
         let mut env = Env::default();
-        walk(doc, None, |node, path| {
-            let cx =
-                Cx { source, root, grammar, compiled, queries: &queries, walk: Some((node, path)), parent_hint: None };
-            env.reset(0);
-            if compiled.matches(node, &cx, &mut env) {
-                findings.push(finding(self, node, &env, source));
-            }
-        });
-        suppress::apply(doc, findings)
-            .findings
-            .into_iter()
-            .filter(|finding| &*finding.practice != UNUSED_IGNORE)
-            .collect()
+        let walked = catch_unwind(AssertUnwindSafe(|| {
+            walk(doc, None, |node, path| {
+                let cx = Cx {
+                    source,
+                    root,
+                    grammar,
+                    compiled,
+                    queries: &queries,
+                    walk: Some((node, path)),
+                    parent_hint: None,
+                };
+                env.reset(0);
+                if compiled.matches(node, &cx, &mut env) {
+                    findings.push(finding(self, node, &env, source));
+                }
+            });
+        }));
+        walked.map_err(|panic| panic_message(panic.as_ref()))?;
+        let kept = suppress::apply(doc, findings).findings;
+        Ok(kept.into_iter().filter(|finding| &*finding.practice != UNUSED_IGNORE).collect())
     }
+}
+
+/// The message a panic carried.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }

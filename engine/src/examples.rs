@@ -63,10 +63,10 @@ impl Practice {
                 let language = example.language.as_deref().and_then(praxis_grammars::by_name).or(default_language);
                 let Some(language) = language else { continue };
                 let doc = Document::new(language, example.code.as_str());
-                let findings = self.check_alone(&doc);
-                let reason = match kind {
-                    ExampleKind::Bad if findings.is_empty() => Some("produced no finding".to_owned()),
-                    ExampleKind::Good if !findings.is_empty() => {
+                let reason = match (kind, self.check_alone(&doc)) {
+                    (_, Err(panic)) => Some(format!("made the rule fail: {panic}")),
+                    (ExampleKind::Bad, Ok(findings)) if findings.is_empty() => Some("produced no finding".to_owned()),
+                    (ExampleKind::Good, Ok(findings)) if !findings.is_empty() => {
                         let first = &findings[0];
                         let text: String = example.code[first.range.clone()].chars().take(60).collect();
                         Some(format!("produced {} finding(s), first at `{}`", findings.len(), text.trim()))

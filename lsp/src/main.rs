@@ -45,6 +45,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// The message a caught panic carried.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic.downcast_ref::<&str>().map(|text| (*text).to_owned());
+    text.or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
+}
+
 /// clap's message on one line, as every praxis error is.
 fn usage_error(err: &clap::Error) -> String {
     let text = err.render().to_string();

@@ -1,6 +1,7 @@
 //! `praxis check`: every file under the given paths, checked in parallel, one report.
 
 use std::io::{IsTerminal, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -122,7 +123,14 @@ fn check_files(sources: &[SourceFile], setup: &Setup<'_>, jobs: usize) -> Outcom
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(source) = sources.get(index) else { break };
-                        check_one(source, setup, &mut local);
+                        // A file whose check fails outside the engine's own guard (which keeps
+                        // a failing practice from stopping the others) fails the run, loudly.
+                        let checked = catch_unwind(AssertUnwindSafe(|| check_one(source, setup, &mut local)));
+                        if let Err(panic) = checked {
+                            let shown = files::relative(&source.path, setup.cwd);
+                            let message = crate::panic_message(panic.as_ref());
+                            local.failures.push(format!("{shown}: checking this file failed: {message}"));
+                        }
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                     let mut results = results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -135,7 +143,12 @@ fn check_files(sources: &[SourceFile], setup: &Setup<'_>, jobs: usize) -> Outcom
             })
             .collect();
         for worker in workers {
-            let _ = worker.join();
+            // Each file is guarded above, so a worker cannot panic; if it ever does, the run
+            // must not pass as if its files were clean.
+            if worker.join().is_err() {
+                let mut results = results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                results.failures.push("a checking thread failed; some files were not checked".into());
+            }
         }
         finished.store(true, Ordering::Relaxed);
     });

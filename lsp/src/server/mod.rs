@@ -95,12 +95,7 @@ impl Shared {
         match catch_unwind(AssertUnwindSafe(|| work(&mut state))) {
             Ok(result) => Some(result),
             Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|text| (*text).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!("{what} failed: {message}");
+                tracing::error!("{what} failed: {}", crate::panic_message(panic.as_ref()));
                 None
             }
         }
