@@ -1128,6 +1128,38 @@ fn unused_ignore_hints_follow_the_project_config() {
 // Robustness: nothing takes the server down.
 
 /// Opens `src/app.ts` of a basic project and checks a hover answers: the server works.
+#[test]
+fn malformed_frames_are_answered_and_the_session_goes_on() {
+    let dir = basic_project();
+    let mut lsp = Lsp::start(dir.path(), Value::Null, false, no_capabilities());
+    let app = opened(&mut lsp, dir.path(), "src/app.ts", "typescript");
+    lsp.wait_version(&app.uri, 1);
+    let frame = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    lsp.send_raw(b"this is not a header\r\n");
+    lsp.send_raw(frame("{not json").as_bytes());
+    lsp.send_raw(frame("[1, 2]").as_bytes());
+    lsp.send_raw(frame(r#"{"jsonrpc": "2.0", "id": "bogus", "method": 5}"#).as_bytes());
+    lsp.send_raw(b"Content-Length: 12x\r\n\r\n");
+    let errors = |lsp: &Lsp| -> Vec<Value> {
+        lsp.log
+            .iter()
+            .filter(|message| message.get("method").is_none() && message.get("error").is_some())
+            .cloned()
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while errors(&lsp).len() < 5 && std::time::Instant::now() < deadline {
+        lsp.barrier();
+    }
+    let errors = errors(&lsp);
+    let codes: Vec<i64> = errors.iter().map(|error| error["error"]["code"].as_i64().unwrap()).collect();
+    assert_eq!(codes, [-32700, -32700, -32600, -32600, -32700], "{errors:#?}");
+    assert_eq!(errors[3]["id"], "bogus");
+    assert!(errors.iter().all(|error| error["jsonrpc"] == "2.0"));
+    still_works(&mut lsp, &app);
+    lsp.shutdown();
+}
+
 fn still_works(lsp: &mut Lsp, app: &Doc) {
     let hover = lsp.hover(&app.uri, at(1, 35));
     assert!(hover["contents"]["value"].as_str().is_some_and(|text| text.contains("Log through the logger")), "{hover}");

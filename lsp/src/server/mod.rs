@@ -16,6 +16,7 @@ mod state;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod transport;
 mod workspace_check;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -57,7 +58,10 @@ pub fn run() -> anyhow::Result<()> {
         let (service, socket) = LspService::build(move |client| Backend::new(client, shared_state))
             .custom_method("window/workDoneProgress/cancel", Backend::cancel_progress)
             .finish();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).concurrency_level(1).serve(service).await;
+        // Frames are checked on the way in: a bad one is answered, not the end of the session.
+        let (input, output, pumps) = transport::connect(tokio::io::stdin(), tokio::io::stdout());
+        Server::new(input, output, socket).concurrency_level(1).serve(service).await;
+        pumps.finish().await;
     });
     // Tasks still running (a follower waiting on the network) are not waited for.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
