@@ -1227,6 +1227,33 @@ fn a_five_megabyte_document_is_checked_and_edited() {
 }
 
 #[test]
+fn documents_over_ten_megabytes_are_not_checked_and_it_is_said_once() {
+    let dir = basic_project();
+    let mut lsp = Lsp::start(dir.path(), Value::Null, false, no_capabilities());
+    let app = opened(&mut lsp, dir.path(), "src/app.ts", "typescript");
+    lsp.wait_version(&app.uri, 1);
+    let line = "console.log(value);\n";
+    let huge = line.repeat(10 * 1024 * 1024 / line.len() + 1);
+    let doc = lsp.open(&dir.path().join("src/huge.ts"), "typescript", &huge);
+    lsp.barrier();
+    assert!(lsp.published(&doc.uri).iter().all(|p| p["diagnostics"] == json!([])), "not checked");
+    let told = lsp.wait_notification("window/showMessage", |m| m["message"].as_str().unwrap().contains("huge.ts"));
+    assert!(told["message"].as_str().unwrap().contains("larger than 10 MiB and is not checked"), "{told}");
+    // A document that grows past the limit stops being checked; its findings are cleared.
+    let mut growing = lsp.open(&dir.path().join("src/growing.ts"), "typescript", line);
+    assert_eq!(codes(&lsp.wait_version(&growing.uri, 1)), ["no-console-log"]);
+    let version = lsp.edit(&mut growing, &huge);
+    assert_eq!(lsp.wait_version(&growing.uri, version), Vec::<Value>::new());
+    lsp.wait_notification("window/showMessage", |m| m["message"].as_str().unwrap().contains("growing.ts"));
+    lsp.edit(&mut growing, &format!("{huge}x"));
+    lsp.barrier();
+    let told = lsp.notifications("window/showMessage");
+    assert_eq!(told.iter().filter(|m| m["message"].as_str().unwrap().contains("growing.ts")).count(), 1);
+    still_works(&mut lsp, &app);
+    lsp.shutdown();
+}
+
+#[test]
 fn a_file_in_an_unsupported_language_gets_no_diagnostics() {
     let dir = basic_project();
     let mut lsp = Lsp::start(dir.path(), Value::Null, false, no_capabilities());

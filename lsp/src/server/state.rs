@@ -240,6 +240,13 @@ impl State {
         Some(status)
     }
 
+    /// Says once per document that it is too large to check.
+    fn say_too_large(&mut self, path: Option<&Path>, uri: &Uri) {
+        let name = path.map_or_else(|| uri.as_str().to_owned(), |path| path.display().to_string());
+        let limit = crate::files::MAX_FILE_BYTES >> 20;
+        self.say(MessageType::WARNING, format!("Praxis: {name} is larger than {limit} MiB and is not checked"));
+    }
+
     /// Tells the user `message`, once per session.
     pub fn say(&mut self, kind: MessageType, message: String) {
         if self.said.insert(message.clone()) {
@@ -275,8 +282,12 @@ impl State {
         let language =
             path.as_deref().and_then(praxis_grammars::by_path).or_else(|| praxis_grammars::by_language_id(language_id));
         let practice_file = path.as_deref().is_some_and(|path| self.is_practice_file(path));
+        let too_large = text.len() as u64 > crate::files::MAX_FILE_BYTES;
+        if too_large && language.is_some() && !practice_file {
+            self.say_too_large(path.as_deref(), &uri);
+        }
         let content = match language {
-            Some(language) if !practice_file => {
+            Some(language) if !practice_file && !too_large => {
                 let project = path.as_deref().and_then(|path| self.project_key(path));
                 Content::Source(Source {
                     doc: Document::new(language, text),
@@ -342,6 +353,15 @@ impl State {
                     }
                 }
             }
+        }
+        // A document that grew past the size limit is no longer checked.
+        if let Content::Source(source) = &open.content
+            && source.doc.text().len() as u64 > crate::files::MAX_FILE_BYTES
+        {
+            open.content = Content::Text(source.doc.text().to_owned());
+            let path = open.path.clone();
+            self.say_too_large(path.as_deref(), uri);
+            return vec![(uri.clone(), Some(version), Vec::new())];
         }
         let path = open.path.clone();
         if path.as_deref().is_some_and(|path| self.is_practice_file(path)) {
