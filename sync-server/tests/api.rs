@@ -598,3 +598,24 @@ fn the_openapi_document_matches_the_routes() {
         }
     }
 }
+
+#[test]
+fn a_space_never_loses_its_last_admin_and_an_owner_can_always_recover_it() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "team"})));
+    let ana = server.call("POST", "/api/v1/users", Some(&owner), Some(&json!({"email": "ana@example.com"}))).json();
+    let (ana_id, ana_token) = (ana["id"].as_i64().unwrap(), ana["token"].as_str().unwrap().to_owned());
+    let admin = json!({"role": "admin"});
+    let member = json!({"role": "member"});
+    let ana_path = format!("/api/v1/spaces/team/members/{ana_id}");
+    assert_eq!(server.call("PUT", &ana_path, Some(&owner), Some(&admin)).status, 200);
+    // The owner leaves; Ana is the last admin and can neither demote nor remove herself.
+    assert_eq!(server.call("DELETE", "/api/v1/spaces/team/members/1", Some(&owner), None).status, 204);
+    let demoted = server.call("PUT", &ana_path, Some(&ana_token), Some(&member));
+    assert_eq!(demoted.status, 409, "{}", demoted.body);
+    assert!(demoted.json()["error"].as_str().unwrap().contains("at least one admin"));
+    assert_eq!(server.call("DELETE", &ana_path, Some(&ana_token), None).status, 409);
+    // The owner, no longer a member, still manages the space.
+    assert_eq!(server.call("PUT", "/api/v1/spaces/team/members/1", Some(&owner), Some(&admin)).status, 200);
+    assert_eq!(server.call("PUT", &ana_path, Some(&owner), Some(&member)).status, 200);
+}

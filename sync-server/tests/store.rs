@@ -135,8 +135,8 @@ fn practices_and_examples() {
 
     let doc_b = json!({"id": "b-rule", "message": "no unwrap", "examples": {"bad": ["x.unwrap()"]}});
     let doc_a = json!({"id": "a-rule", "message": "prefer ?"});
-    assert_eq!(store.put_practice(space, "b-rule", Status::Active, &doc_b).unwrap(), 1);
-    assert_eq!(store.put_practice(space, "a-rule", Status::Draft, &doc_a).unwrap(), 2);
+    assert_eq!(store.put_practice(space, "b-rule", Status::Active, &doc_b, true).unwrap(), 1);
+    assert_eq!(store.put_practice(space, "a-rule", Status::Draft, &doc_a, true).unwrap(), 2);
 
     let good = example(ExampleKind::Good, "x?", "fn f() -> R { x? }");
     let bad = example(ExampleKind::Bad, "x.unwrap()", "fn f() { x.unwrap() }");
@@ -156,7 +156,7 @@ fn practices_and_examples() {
 
     // Replacing a practice keeps its examples.
     let doc_b2 = json!({"id": "b-rule", "message": "no unwrap, ever"});
-    assert_eq!(store.put_practice(space, "b-rule", Status::Draft, &doc_b2).unwrap(), 5);
+    assert_eq!(store.put_practice(space, "b-rule", Status::Draft, &doc_b2, true).unwrap(), 5);
     let (_, practices) = store.practices(space).unwrap();
     assert_eq!(practices[1].document, doc_b2);
     assert_eq!(practices[1].status, Status::Draft);
@@ -167,7 +167,7 @@ fn practices_and_examples() {
     assert!(matches!(store.delete_practice(other, "b-rule"), Err(StoreError::NotFound)));
     assert!(matches!(store.add_example(other, "b-rule", &good), Err(StoreError::NotFound)));
     assert!(matches!(store.add_example(space, "nope", &good), Err(StoreError::NotFound)));
-    assert!(matches!(store.put_practice(9999, "x", Status::Active, &doc_a), Err(StoreError::NotFound)));
+    assert!(matches!(store.put_practice(9999, "x", Status::Active, &doc_a, true), Err(StoreError::NotFound)));
 
     assert_eq!(store.delete_practice(space, "b-rule").unwrap(), 6);
     assert!(matches!(store.delete_practice(space, "b-rule"), Err(StoreError::NotFound)));
@@ -176,7 +176,7 @@ fn practices_and_examples() {
     assert_eq!(practices.len(), 1);
 
     // A practice put again under a deleted id starts without the old examples.
-    store.put_practice(space, "b-rule", Status::Active, &doc_b).unwrap();
+    store.put_practice(space, "b-rule", Status::Active, &doc_b, true).unwrap();
     let (_, practices) = store.practices(space).unwrap();
     assert!(practices[1].examples.is_empty());
 }
@@ -191,18 +191,18 @@ fn revision_is_monotonic_per_space_and_survives_reopen() {
         let doc = json!({"id": "r"});
         let mut seen = vec![];
         for i in 0..5 {
-            seen.push(store.put_practice(space, &format!("r{i}"), Status::Active, &doc).unwrap());
+            seen.push(store.put_practice(space, &format!("r{i}"), Status::Active, &doc, true).unwrap());
         }
         seen.push(store.add_example(space, "r0", &example(ExampleKind::Good, "a", "b")).unwrap());
         seen.push(store.delete_practice(space, "r1").unwrap());
         assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
-        assert_eq!(store.put_practice(other, "r0", Status::Active, &doc).unwrap(), 1);
+        assert_eq!(store.put_practice(other, "r0", Status::Active, &doc, true).unwrap(), 1);
         (space, other)
     };
     let store = open(dir.path());
     assert_eq!(store.practices(space).unwrap().0, 7);
     assert_eq!(store.practices(other).unwrap().0, 1);
-    assert_eq!(store.put_practice(space, "r9", Status::Active, &json!({})).unwrap(), 8);
+    assert_eq!(store.put_practice(space, "r9", Status::Active, &json!({}), true).unwrap(), 8);
 }
 
 #[test]
@@ -215,7 +215,7 @@ fn concurrent_writers_get_distinct_revisions() {
             let store = Arc::clone(&store);
             std::thread::spawn(move || {
                 (0..10)
-                    .map(|i| store.put_practice(space, &format!("p{t}-{i}"), Status::Active, &json!({})).unwrap())
+                    .map(|i| store.put_practice(space, &format!("p{t}-{i}"), Status::Active, &json!({}), true).unwrap())
                     .collect::<Vec<_>>()
             })
         })
@@ -285,7 +285,7 @@ fn stats_aggregate_additively_and_filter_by_day() {
     assert_eq!(big[0].millis, i64::MAX as u64);
 
     // Stats outlive their practice.
-    store.put_practice(space, "no-unwrap", Status::Active, &json!({})).unwrap();
+    store.put_practice(space, "no-unwrap", Status::Active, &json!({}), true).unwrap();
     store.delete_practice(space, "no-unwrap").unwrap();
     assert_eq!(store.stats(space, "2025-03-02", "2025-03-02").unwrap().len(), 1);
 
@@ -350,7 +350,7 @@ fn no_user_content_in_the_clear_on_disk() {
     let user = store.create_user(markers[4], true, &token()).unwrap();
     let space = store.create_space(markers[5], user).unwrap();
     let document = json!({"id": markers[0], "message": markers[1]});
-    store.put_practice(space, markers[0], Status::Active, &document).unwrap();
+    store.put_practice(space, markers[0], Status::Active, &document, true).unwrap();
     store.add_example(space, markers[0], &example(ExampleKind::Bad, markers[2], markers[3])).unwrap();
     store.add_stats(space, None, &[stat("2025-03-01", markers[0], control, 1)]).unwrap();
 
@@ -424,14 +424,14 @@ fn rotate_key_reseals_everything() {
     let (user, space, gone) = {
         let store = open(dir.path());
         let (user, space) = user_and_space(&store, "alice@example.com", "team");
-        store.put_practice(space, "p", Status::Active, &json!({"id": "p"})).unwrap();
+        store.put_practice(space, "p", Status::Active, &json!({"id": "p"}), true).unwrap();
         // Large enough to spill into overflow pages, which are freed when it is re-sealed.
         let big = json!({"id": "big", "text": "x".repeat(20_000)});
-        store.put_practice(space, "big", Status::Active, &big).unwrap();
+        store.put_practice(space, "big", Status::Active, &big, true).unwrap();
         store.add_example(space, "p", &example(ExampleKind::Good, "code", "file")).unwrap();
         store.add_stats(space, None, &[stat("2025-03-01", "p", "rust", 1)]).unwrap();
         // A practice deleted before the rotation must not linger in free pages either.
-        store.put_practice(space, "gone", Status::Active, &big).unwrap();
+        store.put_practice(space, "gone", Status::Active, &big, true).unwrap();
         let gone: Vec<u8> = rusqlite::Connection::open(dir.path().join(DB_FILE))
             .unwrap()
             .query_row("SELECT document_sealed FROM practices ORDER BY id DESC", [], |r| r.get(0))
@@ -470,7 +470,7 @@ fn rotate_key_reseals_everything() {
     assert_eq!(practices[0].document["text"].as_str().map(str::len), Some(20_000));
     assert_eq!(practices[1].document, json!({"id": "p"}));
     assert_eq!(practices[1].examples[0].file, "file");
-    assert_eq!(store.put_practice(space, "p", Status::Draft, &json!({})).unwrap(), 6);
+    assert_eq!(store.put_practice(space, "p", Status::Draft, &json!({}), true).unwrap(), 6);
     store.add_stats(space, None, &[stat("2025-03-01", "p", "rust", 1)]).unwrap();
     assert_eq!(
         store.stats(space, "2025-03-01", "2025-03-01").unwrap(),
@@ -513,14 +513,14 @@ fn backup_makes_a_copy_that_opens_with_the_same_key() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     let (user, space) = user_and_space(&store, "alice@example.com", "team");
-    store.put_practice(space, "p", Status::Active, &json!({"id": "p"})).unwrap();
+    store.put_practice(space, "p", Status::Active, &json!({"id": "p"}), true).unwrap();
 
     let backups = tempfile::tempdir().unwrap();
     let dest = backups.path().join(DB_FILE);
     store.backup(&dest).unwrap();
     assert!(matches!(store.backup(&dest), Err(StoreError::Invalid(_))), "no overwrite");
     // Writes after the backup are not in it.
-    store.put_practice(space, "q", Status::Active, &json!({})).unwrap();
+    store.put_practice(space, "q", Status::Active, &json!({}), true).unwrap();
     assert!(!backups.path().join(format!("{DB_FILE}-wal")).exists(), "the backup is one self-contained file");
 
     assert!(matches!(SqliteStore::open(backups.path(), key(2)), Err(StoreError::Crypto(_))));
@@ -543,4 +543,32 @@ fn database_files_are_private() {
         let mode = std::fs::metadata(dir.path().join(&name)).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "{name} is readable by others: {mode:o}");
     }
+}
+
+#[test]
+fn a_space_keeps_an_admin_and_a_draft_never_replaces_a_published_practice() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (alice, space) = user_and_space(&store, "alice@example.com", "team");
+    let bob = store.create_user("bob@example.com", false, &token()).unwrap();
+    store.set_member(space, bob, Role::Member).unwrap();
+    // Alice is the only admin: she can be neither demoted nor removed.
+    assert!(matches!(store.set_member(space, alice, Role::Member), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.remove_member(space, alice), Err(StoreError::Conflict(_))));
+    assert_eq!(store.role(space, alice).unwrap(), Some(Role::Admin));
+    // With a second admin, she can.
+    store.set_member(space, bob, Role::Admin).unwrap();
+    store.set_member(space, alice, Role::Member).unwrap();
+    store.remove_member(space, alice).unwrap();
+    assert!(matches!(store.set_member(space, bob, Role::Member), Err(StoreError::Conflict(_))));
+
+    // A draft may replace a draft, never a published practice; the check is in the write.
+    let doc = json!({"id": "p"});
+    store.put_practice(space, "p", Status::Draft, &doc, false).unwrap();
+    store.put_practice(space, "p", Status::Draft, &doc, false).unwrap();
+    store.put_practice(space, "p", Status::Active, &doc, true).unwrap();
+    let revision = store.revision(space).unwrap();
+    assert!(matches!(store.put_practice(space, "p", Status::Draft, &doc, false), Err(StoreError::Forbidden(_))));
+    assert_eq!(store.revision(space).unwrap(), revision, "a refused write changes nothing");
+    assert_eq!(store.practices(space).unwrap().1[0].status, Status::Active);
 }

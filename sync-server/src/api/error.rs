@@ -44,6 +44,7 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => ApiError::not_found("resource"),
             StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, message),
+            StoreError::Forbidden(message) => ApiError::forbidden(message),
             StoreError::Invalid(message) => ApiError::unprocessable(message),
             StoreError::Crypto(_) | StoreError::Internal(_) => {
                 tracing::error!("store failed: {err}");

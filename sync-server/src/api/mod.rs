@@ -63,13 +63,15 @@ impl<S: Store> AppState<S> {
             .map_err(ApiError::from)
     }
 
-    /// The space called `name`, if `user` may see it: 404 for spaces the user is not in.
+    /// The space called `name`, if `user` may see it: 404 for spaces the user is not in. An
+    /// owner is an admin of every space, so that no space can be left without one.
     async fn member(self: &Arc<Self>, name: &str, user: &User) -> ApiResult<(SpaceId, Role)> {
-        let (name, user_id) = (name.to_owned(), user.id);
+        let (name, user_id, owner) = (name.to_owned(), user.id, user.owner);
         let found = self
             .blocking(move |store| {
                 let Some(space) = store.space_id(&name)? else { return Ok(None) };
-                Ok(store.role(space, user_id)?.map(|role| (space, role)))
+                let role = if owner { Some(Role::Admin) } else { store.role(space, user_id)? };
+                Ok(role.map(|role| (space, role)))
             })
             .await?;
         found.ok_or_else(|| ApiError::not_found("space"))

@@ -95,15 +95,12 @@ pub async fn put<S: Store>(
     let document =
         serde_json::to_value(&doc).map_err(|err| ApiError::unprocessable(format!("invalid practice: {err}")))?;
     validate(&id, doc)?;
-    if role == Role::Member {
-        // A member's draft must not replace a published practice.
-        let (_, practices) = state.blocking(move |store| store.practices(space)).await?;
-        if practices.iter().any(|practice| practice.id == id && practice.status == Status::Active) {
-            return Err(ApiError::forbidden("only an admin may change a published practice"));
-        }
-    }
+    // A member's draft must not replace a published practice: checked in the write itself, so
+    // an admin's publication just before cannot be overwritten.
+    let replace_active = role == Role::Admin;
     let stored_id = id.clone();
-    let revision = state.blocking(move |store| store.put_practice(space, &stored_id, status, &document)).await?;
+    let revision =
+        state.blocking(move |store| store.put_practice(space, &stored_id, status, &document, replace_active)).await?;
     state.notify(space, revision);
     Ok(Json(PutPractice { id, status, revision }))
 }

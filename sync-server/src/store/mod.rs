@@ -14,6 +14,9 @@ pub enum StoreError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// The caller's role does not allow the change, found inside the write's transaction.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     Invalid(String),
     /// The master key does not open the database, or a sealed value was tampered with.
@@ -103,16 +106,26 @@ pub trait Store: Send + Sync + 'static {
     /// The spaces `user` belongs to, by name, with the user's role.
     fn spaces_of(&self, user: UserId) -> Result<Vec<(String, Role)>>;
     fn role(&self, space: SpaceId, user: UserId) -> Result<Option<Role>>;
+    /// `Conflict` if it would leave the space without an admin.
     fn set_member(&self, space: SpaceId, user: UserId, role: Role) -> Result<()>;
-    /// `NotFound` if the user was not a member.
+    /// `NotFound` if the user was not a member; `Conflict` if they are its last admin.
     fn remove_member(&self, space: SpaceId, user: UserId) -> Result<()>;
 
     /// The space's revision alone: what an unchanged pull (`If-None-Match`) needs.
     fn revision(&self, space: SpaceId) -> Result<u64>;
     /// The space's revision and practices, ordered by id.
     fn practices(&self, space: SpaceId) -> Result<(u64, Vec<StoredPractice>)>;
-    /// Inserts or replaces a practice (its examples are kept); returns the new revision.
-    fn put_practice(&self, space: SpaceId, id: &str, status: Status, document: &Value) -> Result<u64>;
+    /// Inserts or replaces a practice (its examples are kept); returns the new revision. Without
+    /// `replace_active` (a member's draft), `Forbidden` if the practice is active, checked in
+    /// the same transaction as the write.
+    fn put_practice(
+        &self,
+        space: SpaceId,
+        id: &str,
+        status: Status,
+        document: &Value,
+        replace_active: bool,
+    ) -> Result<u64>;
     /// `NotFound` if there is no such practice; else the new revision.
     fn delete_practice(&self, space: SpaceId, id: &str) -> Result<u64>;
     /// `NotFound` if there is no such practice; else the new revision.

@@ -380,6 +380,9 @@ impl Store for SqliteStore {
             if !space_exists(tx, space)? || !user_exists(tx, user)? {
                 return Err(StoreError::NotFound);
             }
+            if role != Role::Admin && is_last_admin(tx, space, user)? {
+                return Err(StoreError::Conflict(LAST_ADMIN.into()));
+            }
             tx.execute(
                 "INSERT INTO members (space_id, user_id, role) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (space_id, user_id) DO UPDATE SET role = excluded.role",
@@ -391,6 +394,9 @@ impl Store for SqliteStore {
 
     fn remove_member(&self, space: SpaceId, user: UserId) -> Result<()> {
         self.write(|tx, _| {
+            if is_last_admin(tx, space, user)? {
+                return Err(StoreError::Conflict(LAST_ADMIN.into()));
+            }
             let removed = tx.execute("DELETE FROM members WHERE space_id = ?1 AND user_id = ?2", [space, user])?;
             if removed == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         })
@@ -452,13 +458,28 @@ impl Store for SqliteStore {
         })
     }
 
-    fn put_practice(&self, space: SpaceId, id: &str, status: Status, document: &Value) -> Result<u64> {
+    fn put_practice(
+        &self,
+        space: SpaceId,
+        id: &str,
+        status: Status,
+        document: &Value,
+        replace_active: bool,
+    ) -> Result<u64> {
         let document =
             serde_json::to_vec(document).map_err(|e| StoreError::Invalid(format!("practice document: {e}")))?;
         self.write(|tx, sealer| {
             let revision = bump_revision(tx, space)?;
             let hash = Lookup::Practice.hash(sealer, id);
-            let row = match practice_row(tx, space, &hash)? {
+            let existing = practice_row(tx, space, &hash)?;
+            if !replace_active && let Some(row) = existing {
+                let current: String =
+                    tx.query_row("SELECT status FROM practices WHERE id = ?1", [row], |r| r.get(0))?;
+                if parse_status(&current)? == Status::Active {
+                    return Err(StoreError::Forbidden("only an admin may change a published practice".into()));
+                }
+            }
+            let row = match existing {
                 Some(row) => {
                     tx.execute(
                         "UPDATE practices SET status = ?1 WHERE id = ?2",
@@ -743,6 +764,17 @@ fn practice_row(tx: &Transaction<'_>, space: SpaceId, hash: &[u8; 32]) -> Result
 
 /// Bumps the space's revision in the caller's transaction, so the new revision and the change
 /// it stands for commit together. `NotFound` if the space does not exist.
+const LAST_ADMIN: &str = "a space keeps at least one admin: make another member admin first";
+
+/// Whether `user` is the only admin of `space`.
+fn is_last_admin(tx: &Transaction<'_>, space: SpaceId, user: UserId) -> Result<bool> {
+    let admins: Vec<i64> = tx
+        .prepare("SELECT user_id FROM members WHERE space_id = ?1 AND role = 'admin'")?
+        .query_map([space], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(admins == [user])
+}
+
 fn bump_revision(tx: &Transaction<'_>, space: SpaceId) -> Result<u64> {
     let revision: i64 = tx
         .query_row("UPDATE spaces SET revision = revision + 1 WHERE id = ?1 RETURNING revision", [space], |r| r.get(0))
