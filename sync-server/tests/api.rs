@@ -47,13 +47,19 @@ struct Server {
 
 /// Starts `serve` on a free port and reads the URL it prints once it listens.
 fn spawn_server(data: &Path, key: &str, extra: &[&std::ffi::OsStr]) -> (Child, String) {
+    spawn_server_logging(data, key, extra, Stdio::null())
+}
+
+/// Starts `serve` with its logs (`PRAXIS_LOG=debug`) going to `stderr`.
+fn spawn_server_logging(data: &Path, key: &str, extra: &[&std::ffi::OsStr], stderr: Stdio) -> (Child, String) {
     let mut child = Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .args(extra)
         .env("PRAXIS_SERVER_KEY", key)
+        .env("PRAXIS_LOG", "debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -618,4 +624,26 @@ fn a_space_never_loses_its_last_admin_and_an_owner_can_always_recover_it() {
     // The owner, no longer a member, still manages the space.
     assert_eq!(server.call("PUT", "/api/v1/spaces/team/members/1", Some(&owner), Some(&admin)).status, 200);
     assert_eq!(server.call("PUT", &ana_path, Some(&owner), Some(&member)).status, 200);
+}
+
+#[test]
+fn logs_name_routes_not_paths_and_escape_client_request_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = create_user(dir.path(), "owner@example.com", true);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let (mut child, url) = spawn_server_logging(dir.path(), KEY, &[], Stdio::from(log.reopen().unwrap()));
+    let addr: SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
+    let space = json!({"name": "secret-space-marker"});
+    let body = space.to_string();
+    assert_eq!(request(addr, "POST", "/api/v1/spaces", Some(&owner), Some(body.as_bytes()), &[]).status, 201);
+    let practice = practice("secret-practice-marker", "print($$$A)").to_string();
+    let path = "/api/v1/spaces/secret-space-marker/practices/secret-practice-marker";
+    let forged = [("x-request-id", "abc\" route=forged")];
+    assert_eq!(request(addr, "PUT", path, Some(&owner), Some(practice.as_bytes()), &forged).status, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    let logs = std::fs::read_to_string(log.path()).unwrap();
+    assert!(logs.contains("/api/v1/spaces/{space}/practices/{id}"), "the route template is logged:\n{logs}");
+    assert!(!logs.contains("secret-space-marker") && !logs.contains("secret-practice-marker"), "{logs}");
+    assert!(logs.contains(r#"id="abc\" route=forged""#), "the client's id is quoted and escaped:\n{logs}");
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::routing::{get, post, put};
@@ -164,12 +164,17 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .nest(praxis_sync::wire::API_PREFIX, api)
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        // Each request gets an id (`x-request-id`, echoed back) and a span with its method, path
-        // and id; nothing else of the request is logged: no headers, no bodies, no tokens.
+        // Each request gets an id (`x-request-id`, echoed back) and a span with its method, route
+        // and id. The route is the template (`/api/v1/spaces/{space}/practices`), never the path:
+        // space names and practice ids are sealed at rest and stay out of logs too. The id may be
+        // the client's, so it is logged quoted and escaped, and cut short. Nothing else of the
+        // request is logged: no headers, no bodies, no tokens.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let route = request.extensions().get::<MatchedPath>().map_or("(no route)", MatchedPath::as_str);
             let id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id = %id)
+            let id: String = id.chars().take(64).collect();
+            tracing::info_span!("request", method = %request.method(), route = %route, id = ?id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
