@@ -136,6 +136,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             serve(&data, listen, tls)
         }
         Command::Admin { command: AdminCommand::CreateUser { data, email, owner } } => {
+            if !store::is_email(email.trim()) {
+                anyhow::bail!("`{}` is not an e-mail address", email.trim());
+            }
             let store = open(&data)?;
             let token = crypto::new_token();
             let id = store::Store::create_user(&store, email.trim(), owner, &crypto::token_hash(&token))

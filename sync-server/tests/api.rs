@@ -647,3 +647,28 @@ fn logs_name_routes_not_paths_and_escape_client_request_ids() {
     assert!(!logs.contains("secret-space-marker") && !logs.contains("secret-practice-marker"), "{logs}");
     assert!(logs.contains(r#"id="abc\" route=forged""#), "the client's id is quoted and escaped:\n{logs}");
 }
+
+#[test]
+fn every_error_is_json_even_from_routing_and_extraction() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "team"})));
+    let cases = [
+        ("PATCH", "/api/v1/spaces", 405),
+        ("DELETE", "/api/v1/spaces/team/practices", 405),
+        ("GET", "/api/v1/spaces/team/stats?from=2026-11-01", 400),
+        ("GET", "/api/v1/spaces/team/stats?from=2026-02-01&to=2026-02-31", 400),
+        ("GET", "/api/v1/spaces/%FF%FE/practices", 400),
+        ("GET", "/nowhere", 404),
+    ];
+    for (method, path, status) in cases {
+        let response = server.call(method, path, Some(&owner), None);
+        assert_eq!(response.status, status, "{method} {path}: {}", response.body);
+        assert!(response.json()["error"].is_string(), "{method} {path}: {}", response.body);
+    }
+    let bad_day = json!({"day": "2026-02-31", "counters": []});
+    assert_eq!(server.call("POST", "/api/v1/spaces/team/stats", Some(&owner), Some(&bad_day)).status, 422);
+    for email in ["no-at-sign", "ana@localhost", "ana@@example.com", "a b@example.com"] {
+        let created = server.call("POST", "/api/v1/users", Some(&owner), Some(&json!({"email": email})));
+        assert_eq!(created.status, 422, "{email}: {}", created.body);
+    }
+}

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::routing::{get, post, put};
@@ -133,6 +133,34 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     ApiError::new(status, rejection.body_text().to_lowercase())
 }
 
+/// Path parameters whose rejections are JSON errors too (400).
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, St: Send + Sync> FromRequestParts<St> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(PathParams(value)),
+            Err(rejection) => Err(ApiError::bad_request(rejection.body_text().to_lowercase())),
+        }
+    }
+}
+
+/// Query parameters whose rejections are JSON errors too (400).
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, St: Send + Sync> FromRequestParts<St> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(QueryParams(value)),
+            Err(rejection) => Err(ApiError::bad_request(rejection.body_text().to_lowercase())),
+        }
+    }
+}
+
 /// Request ids: random, 128 bits, hex.
 #[derive(Clone, Copy, Default)]
 struct MakeRequestUuid;
@@ -163,6 +191,9 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/healthz", get(|| async { Json(praxis_sync::wire::Health { status: "ok".into() }) }))
         .nest(praxis_sync::wire::API_PREFIX, api)
         .fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this method is not allowed on this route")
+        })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Each request gets an id (`x-request-id`, echoed back) and a span with its method, route
         // and id. The route is the template (`/api/v1/spaces/{space}/practices`), never the path:

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use praxis_sync::wire::{self, ListedPractice, PracticeBody, PracticeList, PutPra
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{ApiError, ApiResult, AppState, Auth, Body};
+use super::{ApiError, ApiResult, AppState, Auth, Body, PathParams};
 use crate::store::{Example, Role, Status, Store, StoredPractice};
 
 fn etag(revision: u64) -> String {
@@ -24,7 +24,7 @@ fn etag(revision: u64) -> String {
 pub async fn list<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path(space): Path<String>,
+    PathParams(space): PathParams<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (space, _) = state.member(&space, &user).await?;
@@ -81,7 +81,7 @@ fn validate(id: &str, doc: PracticeDoc) -> ApiResult<()> {
 pub async fn put<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path((space, id)): Path<(String, String)>,
+    PathParams((space, id)): PathParams<(String, String)>,
     Body(PracticeBody { doc, status }): Body<PracticeBody>,
 ) -> ApiResult<Json<PutPractice>> {
     let (space, role) = state.member(&space, &user).await?;
@@ -108,7 +108,7 @@ pub async fn put<S: Store>(
 pub async fn delete<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path((space, id)): Path<(String, String)>,
+    PathParams((space, id)): PathParams<(String, String)>,
 ) -> ApiResult<Json<Revision>> {
     let space = state.admin(&space, &user).await?;
     let revision =
@@ -120,7 +120,7 @@ pub async fn delete<S: Store>(
 pub async fn add_example<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path((space, id)): Path<(String, String)>,
+    PathParams((space, id)): PathParams<(String, String)>,
     Body(wire::Example { kind, language, code, file }): Body<wire::Example>,
 ) -> ApiResult<(StatusCode, Json<Revision>)> {
     let example = Example { kind, language, code, file };
@@ -141,7 +141,7 @@ pub async fn add_example<S: Store>(
 pub async fn events<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path(space): Path<String>,
+    PathParams(space): PathParams<String>,
 ) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>> {
     let (space, _) = state.member(&space, &user).await?;
     let receiver = state.events(space).subscribe();

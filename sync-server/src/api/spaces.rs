@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use praxis_sync::wire::{MemberRole, Membership, NewSpace, SpaceList, SpaceRole, valid_space_name};
 
-use super::{ApiError, ApiResult, AppState, Auth, Body};
+use super::{ApiError, ApiResult, AppState, Auth, Body, PathParams};
 use crate::store::{Role, Store};
 
 pub async fn create_space<S: Store>(
@@ -38,7 +38,7 @@ pub async fn list_spaces<S: Store>(
 pub async fn put_member<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path((space, member)): Path<(String, String)>,
+    PathParams((space, member)): PathParams<(String, String)>,
     Body(membership): Body<Membership>,
 ) -> ApiResult<Json<MemberRole>> {
     let space = state.admin(&space, &user).await?;
@@ -54,7 +54,7 @@ pub async fn put_member<S: Store>(
 pub async fn delete_member<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path((space, member)): Path<(String, String)>,
+    PathParams((space, member)): PathParams<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let space = state.admin(&space, &user).await?;
     let member: i64 = member.parse().map_err(|_| ApiError::bad_request("a user is its numeric id"))?;

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use praxis_sync::wire::{Counter, DayStats, StatsAccepted, StatsBatch, StatsQuery, StatsReport};
 
-use super::{ApiError, ApiResult, AppState, Auth, Body};
+use super::{ApiError, ApiResult, AppState, Auth, Body, PathParams, QueryParams};
 use crate::crypto::token_hash;
 use crate::store::{StatRow, Store, is_day};
 
@@ -29,7 +29,7 @@ fn valid_batch(id: &str) -> bool {
 pub async fn post<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path(space): Path<String>,
+    PathParams(space): PathParams<String>,
     Body(batch): Body<StatsBatch>,
 ) -> ApiResult<(StatusCode, Json<StatsAccepted>)> {
     let (space, _) = state.member(&space, &user).await?;
@@ -69,8 +69,8 @@ pub async fn post<S: Store>(
 pub async fn get<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
-    Path(space): Path<String>,
-    Query(range): Query<StatsQuery>,
+    PathParams(space): PathParams<String>,
+    QueryParams(range): QueryParams<StatsQuery>,
 ) -> ApiResult<Json<StatsReport>> {
     let space = state.admin(&space, &user).await?;
     if !is_day(&range.from) || !is_day(&range.to) {

@@ -9,7 +9,7 @@ use praxis_sync::wire::{CreatedUser, NewToken, NewUser};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body};
 use crate::crypto::{new_token, token_hash};
-use crate::store::Store;
+use crate::store::{Store, is_email};
 
 pub async fn create_user<S: Store>(
     State(state): State<Arc<AppState<S>>>,
@@ -20,7 +20,7 @@ pub async fn create_user<S: Store>(
         return Err(ApiError::forbidden("only an owner may create users"));
     }
     let email = new.email.trim().to_owned();
-    if email.len() > 320 || !email.contains('@') || email.chars().any(char::is_whitespace) {
+    if !is_email(&email) {
         return Err(ApiError::unprocessable("email must be an e-mail address"));
     }
     let token = new_token();

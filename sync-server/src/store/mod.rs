@@ -75,19 +75,46 @@ pub struct StatRow {
     pub millis: u64,
 }
 
-/// Whether `day` is `YYYY-MM-DD`. The fixed width is what makes `BETWEEN` on text a date range,
-/// so the store checks it, and the API checks it first to answer with the right status.
+/// Whether `day` is a calendar day written `YYYY-MM-DD` (`2026-02-31` is not one). The fixed
+/// width is what makes `BETWEEN` on text a date range, so the store checks it, and the API
+/// checks it first to answer with the right status.
 pub fn is_day(day: &str) -> bool {
     let b = day.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && digits(0..4)
-        && digits(5..7)
-        && digits(8..10)
-        && (1..=12).contains(&day[5..7].parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&day[8..10].parse::<u8>().unwrap_or(0))
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range.clone()].iter().all(u8::is_ascii_digit).then(|| day[range].parse().ok()).flatten()
+    };
+    let (Some(year), Some(month), Some(date)) = (number(0..4), number(5..7), number(8..10)) else { return false };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&date)
+}
+
+/// Whether `text` is an e-mail address: one `@`, a local part of 1 to 64 printable characters,
+/// and a domain of dot-separated labels (letters, digits, `-`, not at a label's ends), with at
+/// least one dot; 254 characters at most.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    let printable = |c: char| !c.is_control() && !c.is_whitespace() && c != '@';
+    let label = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    text.len() <= 254
+        && (1..=64).contains(&local.len())
+        && local.chars().all(printable)
+        && domain.contains('.')
+        && domain.split('.').all(label)
 }
 
 /// What the server keeps. Every method commits before it returns: a successful write survives
@@ -136,4 +163,52 @@ pub trait Store: Send + Sync + 'static {
     fn add_stats(&self, space: SpaceId, batch: Option<&BatchHash>, rows: &[StatRow]) -> Result<bool>;
     /// Aggregates for days in `from..=to` (`YYYY-MM-DD`).
     fn stats(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<StatRow>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_calendar_days() {
+        for day in ["2026-11-30", "2024-02-29", "2000-02-29", "2026-12-31", "2026-04-30"] {
+            assert!(is_day(day), "{day}");
+        }
+        for day in [
+            "2026-02-31",
+            "2026-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "2026-11-3x",
+            "+026-11-30",
+            "",
+        ] {
+            assert!(!is_day(day), "{day}");
+        }
+    }
+
+    #[test]
+    fn emails_are_addresses() {
+        for email in ["ana@example.com", "first.last+tag@mail.example.co.uk", "x@a-b.io"] {
+            assert!(is_email(email), "{email}");
+        }
+        let long = format!("{}@example.com", "a".repeat(65));
+        for email in [
+            "ana",
+            "@example.com",
+            "ana@",
+            "ana@localhost",
+            "a b@example.com",
+            "ana@@example.com",
+            "ana@-x.com",
+            "ana@x..com",
+            "ana@x.com\n",
+            long.as_str(),
+        ] {
+            assert!(!is_email(email), "{email:?}");
+        }
+    }
 }
