@@ -94,7 +94,12 @@ pub async fn put<S: Store>(
     };
     let document =
         serde_json::to_value(&doc).map_err(|err| ApiError::unprocessable(format!("invalid practice: {err}")))?;
-    validate(&id, doc)?;
+    // Compiling a rule and running its examples is CPU work: off the async workers, so that
+    // other requests (and /healthz) are answered meanwhile.
+    let checked_id = id.clone();
+    tokio::task::spawn_blocking(move || validate(&checked_id, doc))
+        .await
+        .map_err(|_| ApiError::unprocessable("validating the practice failed"))??;
     // A member's draft must not replace a published practice: checked in the write itself, so
     // an admin's publication just before cannot be overwritten.
     let replace_active = role == Role::Admin;
