@@ -672,3 +672,46 @@ fn every_error_is_json_even_from_routing_and_extraction() {
         assert_eq!(created.status, 422, "{email}: {}", created.body);
     }
 }
+
+#[test]
+fn examples_are_bounded_and_statistics_come_in_pages() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "team"})));
+    let put = server.call(
+        "PUT",
+        "/api/v1/spaces/team/practices/no-print",
+        Some(&owner),
+        Some(&practice("no-print", "print($$$A)")),
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    let examples = "/api/v1/spaces/team/practices/no-print/examples";
+    let big_file =
+        json!({"kind": "bad", "language": "python", "code": "print(1)", "file": "x".repeat(1024 * 1024 + 1)});
+    let refused = server.call("POST", examples, Some(&owner), Some(&big_file));
+    assert_eq!(refused.status, 413, "{}", refused.body);
+    assert!(refused.json()["error"].as_str().unwrap().contains("at most"), "{}", refused.body);
+    let small = json!({"kind": "bad", "language": "python", "code": "print(1)", "file": "print(1)\n"});
+    for _ in 0..20 {
+        assert_eq!(server.call("POST", examples, Some(&owner), Some(&small)).status, 201);
+    }
+    let over = server.call("POST", examples, Some(&owner), Some(&small));
+    assert_eq!(over.status, 422, "{}", over.body);
+
+    let counters: Vec<Value> =
+        (0..25).map(|i| json!({"practice": format!("p{i:02}"), "language": "python", "findings": 1})).collect();
+    let batch = json!({"day": "2026-11-29", "counters": counters});
+    assert_eq!(server.call("POST", "/api/v1/spaces/team/stats", Some(&owner), Some(&batch)).status, 202);
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let path = format!("/api/v1/spaces/team/stats?from=2026-11-01&to=2026-11-30&limit=10&offset={offset}");
+        let page = server.call("GET", &path, Some(&owner), None).json();
+        seen.extend(page["stats"].as_array().unwrap().iter().map(|row| row["practice"].as_str().unwrap().to_owned()));
+        match page["next"].as_u64() {
+            Some(next) => offset = next as usize,
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, (0..25).map(|i| format!("p{i:02}")).collect::<Vec<_>>());
+}

@@ -572,3 +572,42 @@ fn a_space_keeps_an_admin_and_a_draft_never_replaces_a_published_practice() {
     assert_eq!(store.revision(space).unwrap(), revision, "a refused write changes nothing");
     assert_eq!(store.practices(space).unwrap().1[0].status, Status::Active);
 }
+
+#[test]
+fn a_space_holds_bounded_examples_and_statistics() {
+    use praxis_server::store::{MAX_EXAMPLES_PER_PRACTICE, MAX_STATS_KEYS_PER_DAY};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (_, space) = user_and_space(&store, "alice@example.com", "team");
+    store.put_practice(space, "p", Status::Active, &json!({}), true).unwrap();
+    store.put_practice(space, "q", Status::Active, &json!({}), true).unwrap();
+    for _ in 0..MAX_EXAMPLES_PER_PRACTICE {
+        store.add_example(space, "p", &example(ExampleKind::Bad, "x", "x")).unwrap();
+    }
+    let err = store.add_example(space, "p", &example(ExampleKind::Bad, "x", "x")).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref message) if message.contains("at most 20")), "{err}");
+    // 20 MiB of attached files per space, counted across its practices (the API takes files of
+    // 1 MiB at most; the store counts whatever it is given).
+    let file = "f".repeat(8 * 1024 * 1024);
+    store.add_example(space, "q", &example(ExampleKind::Good, "y", &file)).unwrap();
+    store.add_example(space, "q", &example(ExampleKind::Good, "y", &file)).unwrap();
+    store.put_practice(space, "r", Status::Active, &json!({}), true).unwrap();
+    let err = store.add_example(space, "r", &example(ExampleKind::Good, "y", &file)).unwrap_err();
+    assert!(matches!(err, StoreError::TooLarge(ref message) if message.contains("20 MiB")), "{err}");
+
+    // Counters: a day holds a bounded number of practice/language keys; a batch that would pass
+    // it adds nothing.
+    let rows: Vec<StatRow> =
+        (0..MAX_STATS_KEYS_PER_DAY).map(|i| stat("2025-03-01", &format!("p{i}"), "rust", 1)).collect();
+    store.add_stats(space, None, &rows).unwrap();
+    store.add_stats(space, None, &[stat("2025-03-01", "p0", "rust", 1)]).unwrap();
+    let over = [stat("2025-03-01", "p0", "rust", 1), stat("2025-03-01", "new-one", "rust", 1)];
+    assert!(matches!(store.add_stats(space, None, &over), Err(StoreError::Invalid(_))));
+    let (page, more) = store.stats_page(space, "2025-03-01", "2025-03-01", 0, 10).unwrap();
+    assert_eq!((page.len(), more), (10, true));
+    let (last, more) = store.stats_page(space, "2025-03-01", "2025-03-01", MAX_STATS_KEYS_PER_DAY - 5, 10).unwrap();
+    assert_eq!((last.len(), more), (5, false));
+    let p0 =
+        store.stats(space, "2025-03-01", "2025-03-01").unwrap().into_iter().find(|row| row.practice == "p0").unwrap();
+    assert_eq!(p0.findings, 2, "the refused batch added nothing");
+}

@@ -224,12 +224,25 @@ pub struct StatsAccepted {
     pub duplicate: bool,
 }
 
-/// `GET /spaces/{space}/stats?from=&to=`.
+/// `GET /spaces/{space}/stats?from=&to=[&offset=&limit=]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatsQuery {
     pub from: String,
     pub to: String,
+    /// Rows to skip: the `next` of the previous page.
+    #[serde(default)]
+    pub offset: Option<usize>,
+    /// Rows per page (default and most: [`STATS_PAGE`]).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
+
+/// The most rows of statistics one answer carries.
+pub const STATS_PAGE: usize = 1000;
+
+/// The largest attached snippet, and the largest file it came from, in bytes.
+pub const MAX_EXAMPLE_CODE: usize = 64 * 1024;
+pub const MAX_EXAMPLE_FILE: usize = 1024 * 1024;
 
 /// One day's aggregate for one practice and language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,10 +252,13 @@ pub struct DayStats {
     pub counter: Counter,
 }
 
-/// The answer to `GET /spaces/{space}/stats`.
+/// The answer to `GET /spaces/{space}/stats`: a page of rows in order of day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatsReport {
     pub stats: Vec<DayStats>,
+    /// The `offset` of the next page, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<usize>,
 }
 
 /// The JSON object of a practice document with `extra` keys beside its own.
@@ -368,6 +384,7 @@ mod tests {
     #[test]
     fn stats_round_trip_and_secrets_stay_out_of_debug() {
         let report = StatsReport {
+            next: None,
             stats: vec![DayStats {
                 day: "2026-11-30".into(),
                 counter: Counter { practice: "a".into(), language: "python".into(), findings: 2, ..Counter::default() },

@@ -45,6 +45,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found("resource"),
             StoreError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, message),
             StoreError::Forbidden(message) => ApiError::forbidden(message),
+            StoreError::TooLarge(message) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message),
             StoreError::Invalid(message) => ApiError::unprocessable(message),
             StoreError::Crypto(_) | StoreError::Internal(_) => {
                 tracing::error!("store failed: {err}");

@@ -126,7 +126,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         method: "get",
         path: "/spaces/{space}/stats",
-        summary: "Aggregates per practice, language and day; ?from=YYYY-MM-DD&to=YYYY-MM-DD",
+        summary: "Aggregates per practice, language and day; ?from=YYYY-MM-DD&to=YYYY-MM-DD[&offset=N&limit=N], pages of 1,000 rows with `next`",
         who: "space admin",
         success: 200,
         body: None,

@@ -136,6 +136,11 @@ pub async fn add_example<S: Store>(
     if example.code.trim().is_empty() {
         return Err(ApiError::unprocessable("code is empty"));
     }
+    if example.code.len() > wire::MAX_EXAMPLE_CODE || example.file.len() > wire::MAX_EXAMPLE_FILE {
+        let (code, file) = (wire::MAX_EXAMPLE_CODE >> 10, wire::MAX_EXAMPLE_FILE >> 10);
+        let message = format!("an example's code is at most {code} KiB and its file at most {file} KiB");
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+    }
     let revision =
         state.blocking(move |store| store.add_example(space, &id, &example)).await.map_err(not_found("practice"))?;
     state.notify(space, revision);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use praxis_sync::wire::{Counter, DayStats, StatsAccepted, StatsBatch, StatsQuery, StatsReport};
+use praxis_sync::wire::{Counter, DayStats, STATS_PAGE, StatsAccepted, StatsBatch, StatsQuery, StatsReport};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body, PathParams, QueryParams};
 use crate::crypto::token_hash;
@@ -76,7 +76,11 @@ pub async fn get<S: Store>(
     if !is_day(&range.from) || !is_day(&range.to) {
         return Err(ApiError::bad_request("from and to must be YYYY-MM-DD"));
     }
-    let rows = state.blocking(move |store| store.stats(space, &range.from, &range.to)).await?;
+    let offset = range.offset.unwrap_or(0);
+    let limit = range.limit.unwrap_or(STATS_PAGE).clamp(1, STATS_PAGE);
+    let (rows, more) =
+        state.blocking(move |store| store.stats_page(space, &range.from, &range.to, offset, limit)).await?;
+    let next = more.then_some(offset + limit);
     let stats = rows
         .into_iter()
         .map(|StatRow { day, practice, language, findings, suppressions, fixes, files, millis }| DayStats {
@@ -84,5 +88,5 @@ pub async fn get<S: Store>(
             counter: Counter { practice, language, findings, suppressions, fixes, files, millis },
         })
         .collect();
-    Ok(Json(StatsReport { stats }))
+    Ok(Json(StatsReport { stats, next }))
 }

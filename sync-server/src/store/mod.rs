@@ -17,6 +17,9 @@ pub enum StoreError {
     /// The caller's role does not allow the change, found inside the write's transaction.
     #[error("{0}")]
     Forbidden(String),
+    /// A limit on what one space may hold.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{0}")]
     Invalid(String),
     /// The master key does not open the database, or a sealed value was tampered with.
@@ -30,6 +33,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub type UserId = i64;
 pub type SpaceId = i64;
+
+/// The most examples attached to one practice.
+pub const MAX_EXAMPLES_PER_PRACTICE: usize = 20;
+/// The most bytes of attached examples (snippets and their files) one space holds.
+pub const MAX_EXAMPLE_BYTES_PER_SPACE: usize = 20 * 1024 * 1024;
+/// The most practice-and-language counters one space keeps per day.
+pub const MAX_STATS_KEYS_PER_DAY: usize = 10_000;
 
 /// SHA-256 of a bearer token; tokens themselves are never stored.
 pub type TokenHash = [u8; 32];
@@ -155,14 +165,29 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64>;
     /// `NotFound` if there is no such practice; else the new revision.
     fn delete_practice(&self, space: SpaceId, id: &str) -> Result<u64>;
-    /// `NotFound` if there is no such practice; else the new revision.
+    /// `NotFound` if there is no such practice; `Invalid` past [`MAX_EXAMPLES_PER_PRACTICE`],
+    /// `TooLarge` past [`MAX_EXAMPLE_BYTES_PER_SPACE`]; else the new revision.
     fn add_example(&self, space: SpaceId, practice: &str, example: &Example) -> Result<u64>;
 
     /// Adds counters into the day's aggregates. With a `batch` (the SHA-256 of the id the client
-    /// gave the batch), a batch already counted adds nothing and returns `false`.
+    /// gave the batch), a batch already counted adds nothing and returns `false`. `Invalid`
+    /// (nothing added) when a day would hold more than [`MAX_STATS_KEYS_PER_DAY`] counters.
     fn add_stats(&self, space: SpaceId, batch: Option<&BatchHash>, rows: &[StatRow]) -> Result<bool>;
-    /// Aggregates for days in `from..=to` (`YYYY-MM-DD`).
-    fn stats(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<StatRow>>;
+    /// A page of the aggregates for days in `from..=to` (`YYYY-MM-DD`): at most `limit` rows
+    /// after the first `offset`, in order of day, each page sorted by practice and language;
+    /// and whether more follow.
+    fn stats_page(
+        &self,
+        space: SpaceId,
+        from: &str,
+        to: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<StatRow>, bool)>;
+    /// All the aggregates for days in `from..=to`.
+    fn stats(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<StatRow>> {
+        self.stats_page(space, from, to, 0, usize::MAX).map(|(rows, _)| rows)
+    }
 }
 
 #[cfg(test)]

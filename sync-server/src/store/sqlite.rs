@@ -13,8 +13,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, Trans
 use serde_json::Value;
 
 use super::{
-    BatchHash, Example, ExampleKind, Result, Role, SpaceId, StatRow, Status, Store, StoreError, StoredPractice,
-    TokenHash, User, UserId,
+    BatchHash, Example, ExampleKind, MAX_EXAMPLE_BYTES_PER_SPACE, MAX_EXAMPLES_PER_PRACTICE, MAX_STATS_KEYS_PER_DAY,
+    Result, Role, SpaceId, StatRow, Status, Store, StoreError, StoredPractice, TokenHash, User, UserId,
 };
 use crate::crypto::{MasterKey, Sealer};
 
@@ -523,6 +523,26 @@ impl Store for SqliteStore {
         self.write(|tx, sealer| {
             let hash = Lookup::Practice.hash(sealer, practice);
             let row = practice_row(tx, space, &hash)?.ok_or(StoreError::NotFound)?;
+            let attached: i64 =
+                tx.query_row("SELECT count(*) FROM examples WHERE practice_row = ?1", [row], |r| r.get(0))?;
+            if attached as usize >= MAX_EXAMPLES_PER_PRACTICE {
+                return Err(StoreError::Invalid(format!(
+                    "a practice holds at most {MAX_EXAMPLES_PER_PRACTICE} attached examples"
+                )));
+            }
+            // Sealed sizes: what the examples really take on disk.
+            let held: i64 = tx.query_row(
+                "SELECT COALESCE(SUM(length(code_sealed) + length(file_sealed)), 0) FROM examples \
+                 JOIN practices ON practices.id = examples.practice_row WHERE practices.space_id = ?1",
+                [space],
+                |r| r.get(0),
+            )?;
+            if held as usize + example.code.len() + example.file.len() > MAX_EXAMPLE_BYTES_PER_SPACE {
+                return Err(StoreError::TooLarge(format!(
+                    "the space's attached examples would pass {} MiB",
+                    MAX_EXAMPLE_BYTES_PER_SPACE >> 20
+                )));
+            }
             tx.execute(
                 "INSERT INTO examples (practice_row, kind, language, code_sealed, file_sealed) \
                  VALUES (?1, ?2, ?3, x'', x'')",
@@ -560,26 +580,50 @@ impl Store for SqliteStore {
                     return Ok(false);
                 }
             }
+            // Counters per day, counted once per day of the batch and kept up to date here.
+            let mut keys: HashMap<&str, usize> = HashMap::new();
             for row in rows {
-                add_stat_row(tx, sealer, space, row)?;
+                let day = row.day.as_str();
+                let held = match keys.get_mut(day) {
+                    Some(held) => held,
+                    None => {
+                        let held: i64 = tx.query_row(
+                            "SELECT count(*) FROM stats WHERE space_id = ?1 AND day = ?2",
+                            rusqlite::params![space, day],
+                            |r| r.get(0),
+                        )?;
+                        keys.entry(day).or_insert(held.max(0) as usize)
+                    }
+                };
+                add_stat_row(tx, sealer, space, row, held)?;
             }
             Ok(true)
         })
     }
 
-    fn stats(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<StatRow>> {
+    fn stats_page(
+        &self,
+        space: SpaceId,
+        from: &str,
+        to: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<StatRow>, bool)> {
         check_day(from)?;
         check_day(to)?;
+        let as_sql = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         self.read(|tx, sealer| {
             if !space_exists(tx, space)? {
                 return Err(StoreError::NotFound);
             }
             let mut out = Vec::new();
+            // One row more than asked says whether more follow.
             let mut query = tx.prepare(
                 "SELECT id, day, practice_sealed, language, findings, suppressions, fixes, files, millis \
-                 FROM stats WHERE space_id = ?1 AND day BETWEEN ?2 AND ?3",
+                 FROM stats WHERE space_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day, id LIMIT ?4 OFFSET ?5",
             )?;
-            let mut rows = query.query(rusqlite::params![space, from, to])?;
+            let fetch = as_sql(limit).saturating_add(1);
+            let mut rows = query.query(rusqlite::params![space, from, to, fetch, as_sql(offset)])?;
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
                 out.push(StatRow {
@@ -593,8 +637,10 @@ impl Store for SqliteStore {
                     millis: to_u64(r.get(8)?),
                 });
             }
+            let more = out.len() > limit;
+            out.truncate(limit);
             out.sort_by(|a, b| (&a.day, &a.practice, &a.language).cmp(&(&b.day, &b.practice, &b.language)));
-            Ok(out)
+            Ok((out, more))
         })
     }
 }
@@ -785,7 +831,8 @@ fn bump_revision(tx: &Transaction<'_>, space: SpaceId) -> Result<u64> {
 
 /// Adds one row of counters into its day's aggregate. Counters saturate rather than wrap or
 /// turn into floating point, as SQLite's own integer addition would on overflow.
-fn add_stat_row(tx: &Transaction<'_>, sealer: &Sealer, space: SpaceId, row: &StatRow) -> Result<()> {
+/// `held` is how many counters the row's day holds; a new one counts in it.
+fn add_stat_row(tx: &Transaction<'_>, sealer: &Sealer, space: SpaceId, row: &StatRow, held: &mut usize) -> Result<()> {
     let hash = Lookup::Practice.hash(sealer, &row.practice);
     let adds = [row.findings, row.suppressions, row.fixes, row.files, row.millis]
         .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
@@ -807,6 +854,11 @@ fn add_stat_row(tx: &Transaction<'_>, sealer: &Sealer, space: SpaceId, row: &Sta
             )?;
         }
         None => {
+            if *held >= MAX_STATS_KEYS_PER_DAY {
+                return Err(StoreError::Invalid(format!(
+                    "a space keeps at most {MAX_STATS_KEYS_PER_DAY} practice and language counters a day"
+                )));
+            }
             tx.execute(
                 "INSERT INTO stats (space_id, day, practice_hash, practice_sealed, language, \
                  findings, suppressions, fixes, files, millis) \
@@ -815,6 +867,7 @@ fn add_stat_row(tx: &Transaction<'_>, sealer: &Sealer, space: SpaceId, row: &Sta
             )?;
             let id = tx.last_insert_rowid();
             seal_into(tx, sealer, "stats", "practice_sealed", id, row.practice.as_bytes())?;
+            *held += 1;
         }
     }
     Ok(())
