@@ -2,12 +2,14 @@
 //! folder directly (`admin create-user`, `rotate-key`, `backup`).
 
 mod api;
+mod serve;
 mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -50,6 +52,10 @@ enum Command {
         /// The certificate's private key (PEM); needs --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Seconds a client has to send a request's headers, and to send the next request on
+        /// a kept-alive connection.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
     },
     /// Administration on the data folder.
     Admin {
@@ -128,12 +134,17 @@ fn open(data: &DataArgs) -> anyhow::Result<SqliteStore> {
 
 fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
-        Command::Serve { data, listen, tls_cert, tls_key } => {
+        Command::Serve { data, listen, tls_cert, tls_key, header_timeout } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(tls::config(&cert, &key)?),
                 _ => None,
             };
-            serve(&data, listen, tls)
+            let deadlines = serve::Deadlines {
+                headers: Duration::from_secs(header_timeout),
+                handshake: Duration::from_secs(10),
+                grace: Duration::from_secs(10),
+            };
+            run_server(&data, listen, tls, deadlines)
         }
         Command::Admin { command: AdminCommand::CreateUser { data, email, owner } } => {
             if !store::is_email(email.trim()) {
@@ -167,7 +178,12 @@ fn print_line(line: &str) {
     println!("{line}");
 }
 
-fn serve(data: &DataArgs, listen: SocketAddr, tls: Option<Arc<rustls::ServerConfig>>) -> anyhow::Result<()> {
+fn run_server(
+    data: &DataArgs,
+    listen: SocketAddr,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    deadlines: serve::Deadlines,
+) -> anyhow::Result<()> {
     let store = Arc::new(open(data)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -178,11 +194,14 @@ fn serve(data: &DataArgs, listen: SocketAddr, tls: Option<Arc<rustls::ServerConf
         tracing::info!("listening on {scheme}://{address}");
         // Tests and scripts read the address from this line.
         print_line(&format!("listening on {scheme}://{address}"));
-        let app = api::router(api::AppState::new(store));
-        match tls {
-            Some(config) => tls::serve(listener, app, config, shutdown()).await,
-            None => axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.context("the server failed")?,
-        }
+        let state = api::AppState::new(store);
+        let app = api::router(state.clone());
+        // Event streams never end on their own: they end when shutdown begins.
+        let stopping = async move {
+            shutdown().await;
+            state.close_streams();
+        };
+        serve::serve(listener, app, tls, deadlines, stopping).await;
         tracing::info!("stopped");
         anyhow::Ok(())
     })

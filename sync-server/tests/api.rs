@@ -546,6 +546,10 @@ fn sigterm_stops_the_server_cleanly() {
     let owner = create_user(dir.path(), "owner@example.com", true);
     let mut server = Server::start(dir.path(), KEY);
     assert_eq!(server.call("GET", "/api/v1/spaces", Some(&owner), None).status, 200);
+    // An open event stream, which never ends on its own, must not hold the server up.
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "ev"})));
+    let mut stream = open_events(server.addr, &owner);
+    assert!(read_head(&mut stream).starts_with("HTTP/1.1 200"));
     let pid = server.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -714,4 +718,67 @@ fn examples_are_bounded_and_statistics_come_in_pages() {
     }
     seen.sort();
     assert_eq!(seen, (0..25).map(|i| format!("p{i:02}")).collect::<Vec<_>>());
+}
+
+/// Opens the `ev` space's event stream with `token`.
+fn open_events(addr: SocketAddr, token: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "GET /api/v1/spaces/ev/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream
+}
+
+/// The status line and headers of an answer, read byte by byte so nothing after them is taken.
+fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+#[test]
+fn a_token_holds_a_bounded_number_of_event_streams() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "ev"})));
+    let mut open: Vec<TcpStream> = (0..8).map(|_| open_events(server.addr, &owner)).collect();
+    for stream in &mut open {
+        assert!(read_head(stream).starts_with("HTTP/1.1 200"));
+    }
+    let mut ninth = open_events(server.addr, &owner);
+    let head = read_head(&mut ninth);
+    assert!(head.starts_with("HTTP/1.1 429"), "{head}");
+    // Closing one frees its place (the server notices at its next write: the keep-alive).
+    drop(open.pop());
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let mut again = open_events(server.addr, &owner);
+        if read_head(&mut again).starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the closed stream's place was never freed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_client_that_sends_no_headers_is_disconnected() {
+    let dir = tempfile::tempdir().unwrap();
+    create_user(dir.path(), "owner@example.com", true);
+    let timeout = ["--header-timeout".as_ref(), "1".as_ref()];
+    let (mut child, url) = spawn_server(dir.path(), KEY, &timeout);
+    let addr: SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let mut rest = Vec::new();
+    let closed = slow.read_to_end(&mut rest);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(closed.is_ok(), "the server closed the connection: {closed:?}");
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "no request was served");
 }

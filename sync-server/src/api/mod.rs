@@ -24,20 +24,70 @@ use tower_http::trace::TraceLayer;
 
 pub use self::error::{ApiError, ApiResult};
 use crate::crypto::token_hash;
-use crate::store::{Role, SpaceId, Store, User};
+use crate::store::{Role, SpaceId, Store, TokenHash, User};
 
 /// Requests larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The most event streams one token may hold open at once.
+pub const MAX_STREAMS_PER_TOKEN: usize = 8;
 
 pub struct AppState<S> {
     pub store: Arc<S>,
     /// Per space: subscribers to `revision` events.
     events: Mutex<HashMap<SpaceId, broadcast::Sender<u64>>>,
+    /// Open event streams per token.
+    streams: Mutex<HashMap<TokenHash, usize>>,
+    /// Set when the server begins to stop: every event stream ends.
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+/// An open event stream's place in its token's count; freed when the stream is dropped.
+pub struct StreamSlot<S: Store> {
+    state: Arc<AppState<S>>,
+    token: TokenHash,
+}
+
+impl<S: Store> Drop for StreamSlot<S> {
+    fn drop(&mut self) {
+        let mut streams = self.state.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = streams.get_mut(&self.token) {
+            *count -= 1;
+            if *count == 0 {
+                streams.remove(&self.token);
+            }
+        }
+    }
 }
 
 impl<S: Store> AppState<S> {
     pub fn new(store: Arc<S>) -> Arc<Self> {
-        Arc::new(AppState { store, events: Mutex::default() })
+        let (closing, _) = tokio::sync::watch::channel(false);
+        Arc::new(AppState { store, events: Mutex::default(), streams: Mutex::default(), closing })
+    }
+
+    /// Ends every event stream, now and from now on.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Whether the server is stopping, now and as it changes.
+    fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// A place for one more event stream of `token`, unless it holds [`MAX_STREAMS_PER_TOKEN`].
+    fn stream_slot(self: &Arc<Self>, token: TokenHash) -> ApiResult<StreamSlot<S>> {
+        let mut streams = self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = streams.entry(token).or_default();
+        if *count >= MAX_STREAMS_PER_TOKEN {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("at most {MAX_STREAMS_PER_TOKEN} event streams per token are open at once"),
+            ));
+        }
+        *count += 1;
+        Ok(StreamSlot { state: self.clone(), token })
     }
 
     fn events(&self, space: SpaceId) -> broadcast::Sender<u64> {

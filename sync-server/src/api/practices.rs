@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 use praxis_engine::{Practice, PracticeDoc};
 use praxis_sync::wire::{self, ListedPractice, PracticeBody, PracticeList, PutPractice, Revision};
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body, PathParams};
+use crate::crypto::token_hash;
 use crate::store::{Example, Role, Status, Store, StoredPractice};
 
 fn etag(revision: u64) -> String {
@@ -148,19 +149,29 @@ pub async fn add_example<S: Store>(
 }
 
 /// Server-sent events: a `revision` event now and whenever the space's practices change.
+/// A token holds at most a few streams ([`super::MAX_STREAMS_PER_TOKEN`], 429 beyond), and every
+/// stream ends when the server begins to stop.
 pub async fn events<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Auth(user): Auth,
     PathParams(space): PathParams<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>> {
     let (space, _) = state.member(&space, &user).await?;
+    let token = super::bearer(&headers).map(|token| token_hash(&token)).ok_or_else(ApiError::unauthorized)?;
+    let slot = state.stream_slot(token)?;
     let receiver = state.events(space).subscribe();
     let revision = state.blocking(move |store| store.revision(space)).await?;
     let first = tokio_stream::once(Ok(Event::default().event(wire::REVISION_EVENT).data(revision.to_string())));
-    let updates = BroadcastStream::new(receiver)
-        .filter_map(|revision| revision.ok())
-        .map(|revision| Ok(Event::default().event(wire::REVISION_EVENT).data(revision.to_string())));
-    Ok(Sse::new(first.chain(updates)).keep_alive(KeepAlive::default()))
+    let updates = BroadcastStream::new(receiver).filter_map(|revision| revision.ok()).map(move |revision| {
+        // The slot lives as long as the stream.
+        let _ = &slot;
+        Ok(Event::default().event(wire::REVISION_EVENT).data(revision.to_string()))
+    });
+    // `None` marks the end: the server is stopping.
+    let closing = WatchStream::new(state.closing()).filter(|closing| *closing).map(|_| None);
+    let stream = first.chain(updates).map(Some).merge(closing).take_while(Option::is_some).filter_map(|event| event);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 fn not_found(what: &'static str) -> impl Fn(ApiError) -> ApiError {
