@@ -14,7 +14,7 @@ use crate::env::Env;
 use crate::grammar::Grammar;
 use crate::model::Severity;
 use crate::practice::{Practice, PracticeError};
-use crate::rule::{Cx, QueryCache};
+use crate::rule::{Budget, Cx, QueryCache};
 use crate::suppress;
 
 /// The practice id of hints about suppression comments that suppress nothing.
@@ -167,6 +167,9 @@ impl PracticeSet {
         let root = doc.tree().root_node();
         let queries = QueryCache::default();
         let mut env = Env::default();
+        let nodes = root.descendant_count();
+        let budgets: Vec<Budget> = self.practices.iter().map(|_| Budget::for_document(nodes)).collect();
+        let mut spent = Vec::new();
         walk(doc, region.as_ref(), |node, path| {
             let slot = grammar.slot(grammar.kind(node));
             for &number in index.by_slot[slot].iter().chain(&index.any_kind) {
@@ -177,6 +180,7 @@ impl PracticeSet {
                 let practice = &self.practices[number];
                 let Some(compiled) = practice.rule_for(language) else { continue };
                 let cx = Cx {
+                    budget: &budgets[number],
                     source,
                     root,
                     grammar,
@@ -188,6 +192,12 @@ impl PracticeSet {
                 env.reset(0);
                 let outcome = catch_unwind(AssertUnwindSafe(|| compiled.matches(node, &cx, &mut env)));
                 match outcome {
+                    // Out of budget, what it found is incomplete: the practice fails on this
+                    // document, and its findings here are dropped.
+                    Ok(_) if budgets[number].spent() => {
+                        active[number] = false;
+                        spent.push(number);
+                    }
                     Ok(true) => report.findings.push(finding(practice, node, &env, source)),
                     Ok(false) => {}
                     Err(panic) => {
@@ -199,8 +209,22 @@ impl PracticeSet {
                 }
             }
         });
+        for number in spent {
+            let practice = &self.practices[number];
+            report.findings.retain(|finding| finding.practice != practice.id);
+            report.failures.push(PracticeFailure { practice: practice.id.clone(), message: over_budget(nodes) });
+        }
         report
     }
+}
+
+/// Why a practice stopped on a document of `nodes` nodes.
+fn over_budget(nodes: usize) -> String {
+    format!(
+        "its rule took more than {} steps on this document of {nodes} nodes (a rule that searches too \
+         widely, or a pattern with several `$$$` that backtracks)",
+        Budget::for_document(nodes).remaining()
+    )
 }
 
 /// Applies suppression comments to the raw findings of a whole document (see
@@ -282,9 +306,15 @@ impl Practice {
         let queries = QueryCache::default();
         let mut findings = Vec::new();
         let mut env = Env::default();
+        let nodes = root.descendant_count();
+        let budget = Budget::for_document(nodes);
         let walked = catch_unwind(AssertUnwindSafe(|| {
             walk(doc, None, |node, path| {
+                if budget.spent() {
+                    return;
+                }
                 let cx = Cx {
+                    budget: &budget,
                     source,
                     root,
                     grammar,
@@ -300,6 +330,9 @@ impl Practice {
             });
         }));
         walked.map_err(|panic| panic_message(panic.as_ref()))?;
+        if budget.spent() {
+            return Err(over_budget(nodes));
+        }
         let kept = suppress::apply(doc, findings).findings;
         Ok(kept.into_iter().filter(|finding| &*finding.practice != UNUSED_IGNORE).collect())
     }

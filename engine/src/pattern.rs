@@ -18,6 +18,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::env::{Binding, Env};
 use crate::grammar::{self, Grammar};
+use crate::rule::Budget;
 
 #[derive(Debug)]
 pub(crate) struct Pattern {
@@ -117,8 +118,15 @@ impl Pattern {
         }
     }
 
-    pub fn matches<'t>(&self, node: Node<'t>, env: &mut Env<'t>, source: &str, grammar: &Grammar) -> bool {
-        Matcher { source, grammar }.node(&self.root, node, env)
+    pub fn matches<'t>(
+        &self,
+        node: Node<'t>,
+        env: &mut Env<'t>,
+        source: &str,
+        grammar: &Grammar,
+        budget: &Budget,
+    ) -> bool {
+        Matcher { source, grammar, budget }.node(&self.root, node, env)
     }
 }
 
@@ -170,10 +178,15 @@ fn significant(node: Node<'_>, grammar: &Grammar) -> bool {
 struct Matcher<'a> {
     source: &'a str,
     grammar: &'a Grammar,
+    /// Every comparison takes a step: several `$$$` in one pattern backtrack, and must stop.
+    budget: &'a Budget,
 }
 
 impl Matcher<'_> {
     fn node<'t>(&self, pattern: &PNode, node: Node<'t>, env: &mut Env<'t>) -> bool {
+        if !self.budget.step() {
+            return false;
+        }
         match pattern {
             PNode::Single { name, named_only } => {
                 if *named_only && !node.is_named() {
@@ -206,6 +219,9 @@ impl Matcher<'_> {
         let mark = env.mark();
         if let PNode::Multi { name } = first {
             for taken in 0..=targets.len() {
+                if !self.budget.step() {
+                    return false;
+                }
                 let bound = name
                     .as_ref()
                     .is_none_or(|name| env.bind(name, Binding::Nodes(targets[..taken].to_vec()), self.source));

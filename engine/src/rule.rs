@@ -456,9 +456,51 @@ pub(crate) struct QueryCache<'t> {
     results: RefCell<HashMap<usize, QueryResults<'t>>>,
 }
 
+/// How much work one practice may do on one document, counted in steps (a rule tested at a node,
+/// a pattern compared with a node), not in time, so that results never depend on the machine. A
+/// practice that runs out fails on that document; the others go on.
+pub(crate) struct Budget {
+    left: std::cell::Cell<u64>,
+}
+
+/// Every document's allowance, plus [`Budget::PER_NODE`] for each of its nodes.
+const BUDGET_BASE: u64 = 1_000_000;
+
+impl Budget {
+    /// Steps per node of the document: far more than any sensible rule takes (a few per node it
+    /// is tested at, plus what its relational searches visit).
+    pub const PER_NODE: u64 = 200;
+
+    pub fn for_document(nodes: usize) -> Budget {
+        let steps = BUDGET_BASE.saturating_add(Self::PER_NODE.saturating_mul(nodes as u64));
+        Budget { left: std::cell::Cell::new(steps) }
+    }
+
+    /// Takes a step; `false` once the budget is spent.
+    pub fn step(&self) -> bool {
+        let left = self.left.get();
+        if left == 0 {
+            return false;
+        }
+        self.left.set(left - 1);
+        true
+    }
+
+    pub fn spent(&self) -> bool {
+        self.left.get() == 0
+    }
+
+    /// The steps left.
+    pub fn remaining(&self) -> u64 {
+        self.left.get()
+    }
+}
+
 /// What a rule is tested against: one document.
 #[derive(Clone, Copy)]
 pub(crate) struct Cx<'a, 't> {
+    /// The practice's work budget on this document.
+    pub budget: &'a Budget,
     pub source: &'t str,
     pub root: Node<'t>,
     pub grammar: &'static Grammar,
@@ -537,6 +579,9 @@ impl Rule {
     /// Whether the rule holds at `node`. On `false`, `env` may hold partial bindings; callers
     /// that go on reset it to their mark.
     pub fn matches<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
+        if !cx.budget.step() {
+            return false;
+        }
         match self {
             Rule::All(rules) => rules.iter().all(|rule| rule.matches(node, cx, env)),
             Rule::Any(rules) => {
@@ -555,7 +600,7 @@ impl Rule {
                 env.reset(mark);
                 !hit
             }
-            Rule::Pattern(pattern) => pattern.matches(node, env, cx.source, cx.grammar),
+            Rule::Pattern(pattern) => pattern.matches(node, env, cx.source, cx.grammar, cx.budget),
             Rule::Kind(kind) => cx.grammar.kind(node) == *kind,
             Rule::Regex(regex) => regex.is_match(&cx.source[node.byte_range()]),
             Rule::Query(index) => query_matches(*index, node, cx, env),

@@ -272,3 +272,43 @@ fn every_language_matches_a_pattern() {
         check(language, body, annotated);
     }
 }
+
+/// A practice whose rule would take seconds or hours on a document (several `$$$` that
+/// backtrack, nested searches to the end) stops at its work budget: a failure on that document,
+/// counted in steps so it is the same on every machine, while the other practices' findings
+/// stand.
+#[test]
+fn explosive_rules_stop_at_their_budget_and_the_others_stand() {
+    use praxis_engine::{Document, PracticeSet};
+    let args = vec!["x"; 200].join(", ");
+    let source = format!("f({args})\nprint(1)\n");
+    let backtracking =
+        support::practice("python", "id: backtracks\nrule: {pattern: 'f($$$A, $$$B, $$$C, $$$D, $$$E, zzz)'}");
+    let nested = support::practice(
+        "python",
+        "id: nested\nrule:\n  kind: identifier\n  inside:\n    stopBy: end\n    kind: module\n    has:\n      stopBy: end\n      kind: identifier\n      inside:\n        stopBy: end\n        kind: module\n        has: {stopBy: end, kind: identifier, regex: '^nothing$'}\n",
+    );
+    let print = support::practice("python", "id: no-print\nrule: {pattern: print($A)}");
+    let (set, _) = PracticeSet::new([backtracking, nested, print]);
+    let doc = Document::new(praxis_grammars::by_name("python").unwrap(), source.as_str());
+    let started = std::time::Instant::now();
+    let report = set.check(&doc, None);
+    let failed: Vec<&str> = report.failures.iter().map(|failure| &*failure.practice).collect();
+    assert_eq!(failed, ["backtracks", "nested"], "{:?}", report.failures);
+    assert!(report.failures[0].message.contains("steps"), "{}", report.failures[0].message);
+    let found: Vec<&str> = report.findings.iter().map(|finding| &*finding.practice).collect();
+    assert_eq!(found, ["no-print"]);
+    // Not a timed assertion: a generous bound that only a runaway search could pass.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+
+    // Its examples fail the same way, in `praxis test`, the editor and the server.
+    let with_example = support::practice(
+        "python",
+        &format!(
+            "id: backtracks\nrule: {{pattern: 'f($$$A, $$$B, $$$C, $$$D, $$$E, zzz)'}}\nexamples:\n  good: [{{code: 'f({args})'}}]\n"
+        ),
+    );
+    let results = with_example.run_examples();
+    assert_eq!(results.failures.len(), 1);
+    assert!(results.failures[0].reason.contains("steps"), "{}", results.failures[0].reason);
+}
