@@ -782,3 +782,19 @@ fn a_client_that_sends_no_headers_is_disconnected() {
     assert!(closed.is_ok(), "the server closed the connection: {closed:?}");
     assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "no request was served");
 }
+
+#[test]
+fn a_practice_whose_rule_explodes_is_refused_not_run_forever() {
+    let (_dir, server, owner) = setup();
+    server.call("POST", "/api/v1/spaces", Some(&owner), Some(&json!({"name": "team"})));
+    let args = vec!["x"; 200].join(", ");
+    let explosive = json!({
+        "id": "explodes", "name": "Explodes", "languages": ["python"],
+        "rule": {"pattern": "f($$$A, $$$B, $$$C, $$$D, $$$E, zzz)"},
+        "examples": {"good": [{"code": format!("f({args})")}]},
+    });
+    let put = server.call("PUT", "/api/v1/spaces/team/practices/explodes", Some(&owner), Some(&explosive));
+    assert_eq!(put.status, 422, "{}", put.body);
+    assert!(put.json()["error"].as_str().unwrap().contains("steps"), "{}", put.body);
+    assert_eq!(server.call("GET", "/healthz", None, None).status, 200);
+}
