@@ -14,7 +14,7 @@ use crate::env::Env;
 use crate::grammar::Grammar;
 use crate::model::Severity;
 use crate::practice::{Practice, PracticeError};
-use crate::rule::{Budget, Cx, QueryCache};
+use crate::rule::{Budget, Cx, QueryCache, Reach};
 use crate::suppress;
 
 /// The practice id of hints about suppression comments that suppress nothing.
@@ -156,13 +156,57 @@ impl PracticeSet {
 
     /// Raw matches (no suppressions) of nodes that overlap `region`, or of every node.
     pub fn find(&self, doc: &Document, path: Option<&str>, region: Option<Range<usize>>) -> Report {
+        self.find_where(doc, path, region, &|_| true)
+    }
+
+    /// The raw findings of a document after an edit: `previous` are the raw findings from before
+    /// it, already moved past it, and `changed` is what it changed in the new text (as
+    /// [`Document::edit`] reports it). Each practice is matched again only where the edit can
+    /// have changed its results, which its rule decides: around the change for a rule that looks
+    /// at a node and what it contains, everywhere for one that looks at ancestors or siblings.
+    /// The result equals `find(doc, path, None)`.
+    pub fn refind(&self, doc: &Document, path: Option<&str>, changed: Range<usize>, previous: Vec<Finding>) -> Report {
+        let language = doc.language();
+        let reach = |number: usize| self.practices[number].rule_for(language).map(|compiled| compiled.reach);
+        let local = |number: usize| reach(number) == Some(Reach::Subtree);
+        let mut report = self.find_where(doc, path, Some(changed.clone()), &local);
+        if (0..self.practices.len()).any(|number| reach(number) == Some(Reach::Document)) {
+            let everywhere = self.find_where(doc, path, None, &|number| reach(number) == Some(Reach::Document));
+            report.findings.extend(everywhere.findings);
+            report.failures.extend(everywhere.failures);
+        }
+        let kept = previous.into_iter().filter(|finding| {
+            let number = self.practices.iter().position(|practice| practice.id == finding.practice);
+            number.is_some_and(local) && !overlaps(&finding.range, &changed)
+        });
+        report.findings.extend(kept);
+        report
+            .findings
+            .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
+        report.findings.dedup();
+        report
+    }
+
+    /// [`PracticeSet::find`] for the practices whose number `wanted` accepts.
+    fn find_where(
+        &self,
+        doc: &Document,
+        path: Option<&str>,
+        region: Option<Range<usize>>,
+        wanted: &dyn Fn(usize) -> bool,
+    ) -> Report {
         let mut report = Report::default();
         let language = doc.language();
         let grammar = Grammar::get(language);
         let Some(index) = self.indexes.iter().find(|index| index.language == language) else {
             return report;
         };
-        let mut active: Vec<bool> = self.practices.iter().map(|practice| practice.applies_to(path)).collect();
+        let mut active: Vec<bool> = self
+            .practices
+            .iter()
+            .enumerate()
+            .map(|(number, practice)| wanted(number) && practice.applies_to(path))
+            .collect();
         let source = doc.text();
         let root = doc.tree().root_node();
         let queries = QueryCache::default();
@@ -227,17 +271,30 @@ fn over_budget(nodes: usize) -> String {
     )
 }
 
+/// The edit that suppresses practice `id` on the line holding byte `offset`: `id` added to a
+/// `praxis-ignore: …` comment alone on the line above, else a new such comment above the line,
+/// in the language's comment syntax and indented like the line. `None` when the comment above
+/// names `id` already, or the language has no comments.
+pub fn suppression_edit(doc: &Document, offset: usize, id: &str) -> Option<Fix> {
+    suppress::suppression_edit(doc, offset, id)
+}
+
 /// Applies suppression comments to the raw findings of a whole document (see
 /// [`PracticeSet::find`]): suppressed findings go, and unused suppressions become hints.
 pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Suppressed {
     suppress::apply(doc, findings)
 }
 
+/// Whether a node (or finding) spanning `range` is one a re-match of `region` looks at: they
+/// overlap or touch.
+fn overlaps(range: &Range<usize>, region: &Range<usize>) -> bool {
+    range.start <= region.end && range.end >= region.start
+}
+
 /// Visits every node overlapping `region` (all nodes without one) in pre-order, with its
 /// ancestors (root first).
 fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {
-    let overlaps =
-        |node: Node<'_>| region.is_none_or(|region| node.start_byte() <= region.end && node.end_byte() >= region.start);
+    let overlaps = |node: Node<'_>| region.is_none_or(|region| overlaps(&node.byte_range(), region));
     let mut cursor = doc.tree().walk();
     let mut path: Vec<Node<'t>> = Vec::new();
     loop {

@@ -18,7 +18,9 @@ mod rule;
 mod suppress;
 mod yaml;
 
-pub use check::{Finding, Fix, PracticeFailure, PracticeSet, Report, Suppressed, UNUSED_IGNORE, apply_suppressions};
+pub use check::{
+    Finding, Fix, PracticeFailure, PracticeSet, Report, Suppressed, UNUSED_IGNORE, apply_suppressions, suppression_edit,
+};
 pub use document::{Document, LineIndex};
 pub use draft::{Draft, draft_pattern};
 pub use examples::{ExampleFailure, ExampleKind, ExampleResults};

@@ -88,6 +88,20 @@ pub(crate) struct CompiledRule {
     pub queries: Vec<CompiledQuery>,
     /// The kinds a match can have (canonical ids), or `None` for any node.
     pub kinds: Option<Vec<u16>>,
+    /// What an edit can change the result of (see [`Reach`]).
+    pub reach: Reach,
+}
+
+/// Which nodes' results an edit can change, as a rule sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Reach {
+    /// Only the nodes whose own subtree the edit touched: the rule looks at a node and what it
+    /// contains (patterns, kinds, regexes, `has`, and sibling rules inside a `has`).
+    Subtree,
+    /// Any node: the rule looks outside a node's subtree (at its ancestors with `inside`, at its
+    /// siblings with `follows`, `precedes` and `nthChild`, or through a raw query), where an edit
+    /// anywhere in the document can show.
+    Document,
 }
 
 /// Compiles a practice's rule, utils and constraints for `language`.
@@ -110,7 +124,7 @@ pub(crate) fn compile(
     let utils: Vec<Rule> =
         util_order.iter().map(|name| compiler.rule(&utils[*name], &join_key("utils", name), false)).collect();
     let top = compiler.rule(rule, "rule", false);
-    let constraints = constraints
+    let constraints: Vec<(std::sync::Arc<str>, Rule)> = constraints
         .iter()
         .map(|(name, rule)| (name.as_str().into(), compiler.rule(rule, &join_key("constraints", name), false)))
         .collect();
@@ -126,7 +140,10 @@ pub(crate) fn compile(
         return Err(compiler.errors);
     }
     let kinds = top.kinds(&utils);
-    Ok(CompiledRule { rule: top, utils, constraints, queries: compiler.queries, kinds })
+    // Constraints are tested at the nodes a metavariable bound, which may be the match itself:
+    // taken as if at the top.
+    let reach = constraints.iter().map(|(_, rule)| rule.reach(&utils, false)).fold(top.reach(&utils, false), Ord::max);
+    Ok(CompiledRule { rule: top, utils, constraints, queries: compiler.queries, kinds, reach })
 }
 
 /// Util names in an order where each only refers to earlier ones; a cycle is an error.
@@ -555,6 +572,37 @@ impl<'t> Iterator for Ancestors<'_, 't> {
                 *next = node.parent();
                 Some(node)
             }
+        }
+    }
+}
+
+impl Rule {
+    /// What an edit can change the result of. `within` is true for a rule tested at a node
+    /// strictly inside the one under test (below a `has`), where siblings are inside it too.
+    fn reach(&self, utils: &[Rule], within: bool) -> Reach {
+        match self {
+            Rule::Pattern(_) | Rule::Kind(_) | Rule::Regex(_) | Rule::Never => Reach::Subtree,
+            Rule::Query(_) => Reach::Document,
+            Rule::All(rules) | Rule::Any(rules) => {
+                rules.iter().map(|rule| rule.reach(utils, within)).max().unwrap_or(Reach::Subtree)
+            }
+            Rule::Not(rule) => rule.reach(utils, within),
+            Rule::Matches(index) => utils.get(*index).map_or(Reach::Document, |util| util.reach(utils, within)),
+            Rule::NthChild { of_rule, .. } if within => {
+                of_rule.as_ref().map_or(Reach::Subtree, |rule| rule.reach(utils, true))
+            }
+            Rule::NthChild { .. } => Reach::Document,
+            Rule::Relation(relation) => match relation.direction {
+                Direction::Inside => Reach::Document,
+                Direction::Follows | Direction::Precedes if !within => Reach::Document,
+                Direction::Has | Direction::Follows | Direction::Precedes => {
+                    let stop = match &relation.stop {
+                        Stop::Rule(rule) => rule.reach(utils, true),
+                        Stop::Neighbor | Stop::End => Reach::Subtree,
+                    };
+                    relation.rule.reach(utils, true).max(stop)
+                }
+            },
         }
     }
 }

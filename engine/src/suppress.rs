@@ -7,7 +7,7 @@ use std::ops::Range;
 use praxis_grammars::CommentSyntax;
 use tree_sitter::Node;
 
-use crate::check::{Finding, Suppressed, UNUSED_IGNORE};
+use crate::check::{Finding, Fix, Suppressed, UNUSED_IGNORE};
 use crate::document::{Document, LineIndex};
 use crate::model::Severity;
 
@@ -35,6 +35,8 @@ struct Directive {
 pub(crate) struct Parsed {
     pub file: bool,
     pub ids: Vec<String>,
+    /// Where, in the text parsed, the list of ids ends (after the last id), when there is one.
+    pub list_end: Option<usize>,
 }
 
 /// Reads a suppression from the text inside a comment, if there is one.
@@ -58,32 +60,75 @@ pub(crate) fn parse(body: &str) -> Option<Parsed> {
         return None;
     }
     let rest = rest.trim_start();
-    let ids = match rest.strip_prefix(':') {
-        Some(list) => {
-            let list = list.split(" --").next().unwrap_or("");
-            list.split([',', ' ', '\t'])
-                .map(str::trim)
-                .take_while(|id| !id.starts_with("--"))
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned)
-                .collect()
+    let mut ids = Vec::new();
+    let mut list_end = None;
+    if let Some(list) = rest.strip_prefix(':') {
+        let list = list.split(" --").next().unwrap_or("");
+        let list_start = body.len() - rest.len() + 1;
+        let mut at = 0;
+        for id in list.split([',', ' ', '\t']) {
+            let start = at;
+            at += id.len() + 1;
+            if id.starts_with("--") {
+                break;
+            }
+            if !id.is_empty() {
+                ids.push(id.to_owned());
+                list_end = Some(list_start + start + id.len());
+            }
         }
-        None => Vec::new(),
-    };
-    Some(Parsed { file, ids })
+    }
+    Some(Parsed { file, ids, list_end })
 }
 
-/// The text of a comment without its delimiters.
-fn comment_body<'s>(text: &'s str, syntax: &CommentSyntax) -> &'s str {
-    let mut body = text;
+/// The text of a comment without its delimiters, and where that text starts in the comment.
+fn comment_body<'s>(text: &'s str, syntax: &CommentSyntax) -> (usize, &'s str) {
     if let Some((open, close)) = syntax.block
-        && let Some(inner) = body.strip_prefix(open)
+        && let Some(inner) = text.strip_prefix(open)
     {
-        body = inner.strip_suffix(close).unwrap_or(inner);
-    } else if let Some(line) = syntax.line {
-        body = body.strip_prefix(line).unwrap_or(body);
+        return (open.len(), inner.strip_suffix(close).unwrap_or(inner));
     }
-    body
+    match syntax.line.and_then(|line| text.strip_prefix(line).map(|body| (line.len(), body))) {
+        Some(stripped) => stripped,
+        None => (0, text),
+    }
+}
+
+/// The edit that suppresses practice `id` on the line holding `offset`: `id` added to a
+/// `praxis-ignore: …` comment alone on the line above, else a new such comment above the line,
+/// indented like it. `None` when the comment above names `id` already, or the language has no
+/// comments.
+pub(crate) fn suppression_edit(doc: &Document, offset: usize, id: &str) -> Option<Fix> {
+    let text = doc.text();
+    let syntax = &doc.language().comments;
+    let lines = LineIndex::new(text);
+    let (line, line_start) = lines.line_of(offset.min(text.len()));
+    if line > 0 {
+        let above = lines.line_start(line - 1).unwrap_or(0);
+        let alone_above = |comment: &Node<'_>| {
+            let range = comment.byte_range();
+            range.start >= above && range.end <= line_start && text[above..range.start].trim().is_empty()
+        };
+        for comment in suppression_comments(doc).iter().filter(|comment| alone_above(comment)) {
+            let range = comment.byte_range();
+            let (body_start, body) = comment_body(&text[range.clone()], syntax);
+            let Some(parsed) = parse(body) else { continue };
+            let Some(list_end) = parsed.list_end.filter(|_| !parsed.file) else { continue };
+            if parsed.ids.iter().any(|named| named == id) {
+                return None;
+            }
+            let at = range.start + body_start + list_end;
+            return Some(Fix { range: at..at, replacement: format!(", {id}") });
+        }
+    }
+    let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let directive = format!("praxis-ignore: {id}");
+    let comment = match (syntax.line, syntax.block) {
+        (Some(open), _) => format!("{open} {directive}"),
+        (None, Some((open, close))) => format!("{open} {directive} {close}"),
+        (None, None) => return None,
+    };
+    Some(Fix { range: line_start..line_start, replacement: format!("{indent}{comment}\n") })
 }
 
 /// Removes suppressed findings and adds an `unused-ignore` hint for each suppression that
@@ -101,7 +146,7 @@ pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Suppressed {
         .iter()
         .filter_map(|comment| {
             let range = comment.byte_range();
-            let parsed = parse(comment_body(&source[range.clone()], syntax))?;
+            let parsed = parse(comment_body(&source[range.clone()], syntax).1)?;
             let scope = if parsed.file {
                 if range.start <= first_code { Scope::File } else { Scope::Misplaced }
             } else {
@@ -220,13 +265,14 @@ mod tests {
     #[test]
     fn parses_suppressions() {
         let ids = |list: &[&str]| list.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
-        assert_eq!(parse(" praxis-ignore"), Some(Parsed { file: false, ids: vec![] }));
-        assert_eq!(
-            parse(" praxis-ignore: a, b-c -- legacy code"),
-            Some(Parsed { file: false, ids: ids(&["a", "b-c"]) })
-        );
-        assert_eq!(parse(" praxis-ignore -- why"), Some(Parsed { file: false, ids: vec![] }));
-        assert_eq!(parse(" praxis-ignore-file: no-print "), Some(Parsed { file: true, ids: ids(&["no-print"]) }));
+        assert_eq!(parse(" praxis-ignore"), Some(Parsed { file: false, ids: vec![], list_end: None }));
+        let body = " praxis-ignore: a, b-c -- legacy code";
+        let parsed = parse(body).unwrap();
+        assert_eq!(parsed.ids, ids(&["a", "b-c"]));
+        assert_eq!(&body[..parsed.list_end.unwrap()], " praxis-ignore: a, b-c");
+        assert_eq!(parse(" praxis-ignore -- why"), Some(Parsed { file: false, ids: vec![], list_end: None }));
+        let body = " praxis-ignore-file: no-print ";
+        assert_eq!(parse(body), Some(Parsed { file: true, ids: ids(&["no-print"]), list_end: Some(29) }));
         assert_eq!(parse(" praxis-ignored"), None);
         assert_eq!(parse(" not-praxis-ignore"), None);
         assert_eq!(parse(" nothing here"), None);

@@ -169,3 +169,70 @@ fn a_check_names_what_it_suppressed() {
     let kept: Vec<&str> = report.findings.iter().map(|finding| &*finding.practice).collect();
     assert_eq!(kept, ["unused-ignore", "bar", "unused-ignore"]);
 }
+
+/// The suppress action's edit is the engine's, and reads comments as suppressions do: it adds
+/// the id to a suppression comment alone on the line above, or writes a new one in the
+/// language's comment syntax, indented like the line.
+#[test]
+fn suppression_edits_extend_the_comment_above_or_add_one() {
+    use praxis_engine::{Document, suppression_edit};
+    let edit = |language: &str, source: &str, needle: &str, id: &str| {
+        let doc = Document::new(praxis_grammars::by_name(language).unwrap(), source);
+        let fix = suppression_edit(&doc, source.find(needle).unwrap(), id)?;
+        let mut out = source.to_owned();
+        out.replace_range(fix.range, &fix.replacement);
+        Some(out)
+    };
+    assert_eq!(
+        edit("python", "def f():\n    print(1)\n", "print", "no-print").unwrap(),
+        "def f():\n    # praxis-ignore: no-print\n    print(1)\n"
+    );
+    assert_eq!(
+        edit("python", "x = 1\n# praxis-ignore: a -- legacy\nprint(1)\n", "print", "b").unwrap(),
+        "x = 1\n# praxis-ignore: a, b -- legacy\nprint(1)\n"
+    );
+    assert_eq!(edit("python", "# praxis-ignore: a, b\nprint(1)\n", "print", "b"), None, "already named");
+    // Not alone on its line: a new comment goes above.
+    assert_eq!(
+        edit("python", "y = 2  # praxis-ignore: a\nprint(1)\n", "print", "b").unwrap(),
+        "y = 2  # praxis-ignore: a\n# praxis-ignore: b\nprint(1)\n"
+    );
+    assert_eq!(
+        edit("css", "a {\n  /* praxis-ignore: x */\n  color: red !important;\n}\n", "color", "y").unwrap(),
+        "a {\n  /* praxis-ignore: x, y */\n  color: red !important;\n}\n"
+    );
+    assert_eq!(edit("html", "<p>hi</p>\n", "<p>", "z").unwrap(), "<!-- praxis-ignore: z -->\n<p>hi</p>\n");
+    // Text that looks like a suppression in a string is not one.
+    assert_eq!(
+        edit("python", "s = '# praxis-ignore: a'\nprint(1)\n", "print", "b").unwrap(),
+        "s = '# praxis-ignore: a'\n# praxis-ignore: b\nprint(1)\n"
+    );
+}
+
+/// After an edit, each practice is matched again where its rule says the edit can matter, and
+/// the result equals a full check: a rule on a node's siblings sees an edit in a sibling's body.
+#[test]
+fn refinding_after_an_edit_equals_a_full_check() {
+    use praxis_engine::{Document, PracticeSet};
+    let (set, _) = PracticeSet::new([
+        support::practice(
+            "python",
+            "id: before-printing\nrule:\n  kind: function_definition\n  precedes: {kind: function_definition, has: {pattern: print($$$), stopBy: end}, stopBy: end}\n",
+        ),
+        support::practice("python", "id: no-print\nrule: {pattern: print($$$A)}"),
+    ]);
+    let source = "def a():\n    pass\n\ndef b():\n    pass\n";
+    let mut doc = Document::new(praxis_grammars::by_name("python").unwrap(), source);
+    let before = set.find(&doc, None, None).findings;
+    assert!(before.is_empty());
+    let at = source.rfind("pass").unwrap();
+    let changed = doc.edit(at..at + 4, "print(1)");
+    let region = changed.iter().fold(at..at + 8, |all, range| all.start.min(range.start)..all.end.max(range.end));
+    let after = set.refind(&doc, None, region, before).findings;
+    let full = set.find(&doc, None, None).findings;
+    let mut sorted = full.clone();
+    sorted.sort_by_key(|finding| (finding.range.start, finding.range.end));
+    assert_eq!(after, sorted);
+    let ids: Vec<&str> = after.iter().map(|finding| &*finding.practice).collect();
+    assert_eq!(ids, ["before-printing", "no-print"], "`a` now precedes a function that prints");
+}

@@ -47,11 +47,10 @@ pub fn code_actions(state: &mut State, uri: &Uri, range: Range) -> Vec<CodeActio
         if &*finding.practice == UNUSED_IGNORE {
             continue;
         }
-        let Some(edit) =
-            suppression_edit(text, finding.range.start, &finding.practice, source.doc.language(), &positions)
-        else {
+        let Some(fix) = praxis_engine::suppression_edit(&source.doc, finding.range.start, &finding.practice) else {
             continue;
         };
+        let edit = TextEdit { range: positions.range(&fix.range), new_text: fix.replacement };
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!("Suppress `{}` on this line", finding.practice),
             kind: Some(CodeActionKind::QUICKFIX),
@@ -99,51 +98,6 @@ pub fn fix_applied(state: &mut State, args: &FixApplied) {
     if let Some(tally) = following.tally(&follow.binding) {
         crate::usage::count_fix(tally, &project.loaded, &args.practice, language);
     }
-}
-
-/// The edit that suppresses `id` on the line holding `offset`: the id added to a
-/// `praxis-ignore:` comment alone on the line above, else a new such comment above the line,
-/// indented like it.
-fn suppression_edit(
-    text: &str,
-    offset: usize,
-    id: &str,
-    language: &praxis_grammars::Language,
-    positions: &Positions<'_>,
-) -> Option<TextEdit> {
-    const KEYWORD: &str = "praxis-ignore:";
-    let lines = positions.lines();
-    let (line, line_start) = lines.line_of(offset);
-    if line > 0 {
-        let above_start = lines.line_start(line - 1).unwrap_or(0);
-        let above = text[above_start..line_start].trim_end_matches(['\n', '\r']);
-        let opener = [language.comments.line, language.comments.block.map(|(open, _)| open)];
-        let alone = opener.iter().flatten().any(|open| above.trim_start().starts_with(open));
-        if let Some(at) = above.find(KEYWORD).filter(|_| alone) {
-            let after = &above[at + KEYWORD.len()..];
-            let close = language.comments.block.map(|(_, close)| close);
-            let end = [after.find(" --"), close.and_then(|close| after.find(close))]
-                .into_iter()
-                .flatten()
-                .min()
-                .unwrap_or(after.len());
-            let list = after[..end].trim_end();
-            if list.split([',', ' ']).any(|named| named == id) {
-                return None;
-            }
-            let insert = positions.position(above_start + at + KEYWORD.len() + list.len());
-            return Some(TextEdit { range: Range::new(insert, insert), new_text: format!(", {id}") });
-        }
-    }
-    let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-    let body = format!("praxis-ignore: {id}");
-    let comment = match (language.comments.line, language.comments.block) {
-        (Some(open), _) => format!("{open} {body}"),
-        (None, Some((open, close))) => format!("{open} {body} {close}"),
-        (None, None) => return None,
-    };
-    let at = tower_lsp_server::ls_types::Position::new(line as u32, 0);
-    Some(TextEdit { range: Range::new(at, at), new_text: format!("{indent}{comment}\n") })
 }
 
 fn workspace_edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {

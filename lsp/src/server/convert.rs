@@ -28,11 +28,6 @@ impl<'a> Positions<'a> {
         Positions { text, lines: LineIndex::new(text), encoding }
     }
 
-    /// The line starts of the text, for callers that work in lines.
-    pub fn lines(&self) -> &LineIndex {
-        &self.lines
-    }
-
     /// The LSP position of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());

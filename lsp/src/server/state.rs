@@ -393,10 +393,10 @@ impl State {
         let failures;
         match region {
             Some(region) => {
-                let region = widen(&source.doc, region);
-                source.raw.retain(|finding| !overlaps(&finding.range, &region));
-                let fresh = set.find(&source.doc, glob_path.as_deref(), Some(region));
-                source.raw.extend(fresh.findings);
+                // The engine decides, from each practice's rule, what the edit can have changed.
+                let previous = std::mem::take(&mut source.raw);
+                let fresh = set.refind(&source.doc, glob_path.as_deref(), region, previous);
+                source.raw = fresh.findings;
                 failures = fresh.failures;
             }
             None => {
@@ -607,10 +607,6 @@ fn apply_text(text: &mut String, change: TextDocumentContentChangeEvent, encodin
     }
 }
 
-fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
-    a.start <= b.end && b.start <= a.end
-}
-
 /// Moves findings after an edit of `edit` that changed the length by `delta`; drops those the
 /// edit touched.
 fn shift_findings(findings: &mut Vec<Finding>, edit: &Range<usize>, delta: isize) {
@@ -646,24 +642,4 @@ fn shift_range(range: Range<usize>, edit: &Range<usize>, delta: isize) -> Range<
         move_point(range.end)
     };
     start..end.max(start)
-}
-
-/// Node kinds that hold a sequence of statements or declarations, beyond `*block*`/`*body*`.
-const BLOCKS: [&str; 4] = ["statement_list", "declaration_list", "compound_statement", "statements"];
-
-/// Widens a changed region to the enclosing block (statement list, body, or the whole file),
-/// so that rules that look at siblings and ancestors see everything the edit could affect.
-fn widen(doc: &Document, region: Range<usize>) -> Range<usize> {
-    let root = doc.tree().root_node();
-    let end = region.end.min(doc.text().len());
-    let start = region.start.min(end);
-    let Some(mut node) = root.descendant_for_byte_range(start, end) else { return 0..doc.text().len() };
-    while let Some(parent) = node.parent() {
-        node = parent;
-        let kind = node.kind();
-        if kind.contains("block") || kind.contains("body") || BLOCKS.contains(&kind) {
-            break;
-        }
-    }
-    node.byte_range()
 }

@@ -44,6 +44,20 @@ const PRACTICES: &[(&str, &str)] = &[
         "id: second-arg\nname: n\nlanguages: [python]\nrule:\n  kind: identifier\n  inside: {kind: argument_list}\n  nthChild: 2\n",
     ),
     ("todo.yaml", "id: todo\nname: n\nlanguages: [python]\nrule: {kind: comment, regex: TODO}\n"),
+    // Rules whose result at a node depends on code an edit may touch far from it: a sibling's
+    // body, an ancestor's content. A re-check that only looks near the edit keeps stale results.
+    (
+        "def-before-printing-def.yaml",
+        "id: def-before-printing-def\nname: n\nlanguages: [python]\nrule:\n  kind: function_definition\n  precedes: {kind: function_definition, has: {pattern: print($$$), stopBy: end}, stopBy: end}\n",
+    ),
+    (
+        "name-in-yielding-def.yaml",
+        "id: name-in-yielding-def\nname: n\nlanguages: [python]\nrule:\n  kind: identifier\n  regex: ^path$\n  inside: {kind: function_definition, has: {kind: yield, stopBy: end}, stopBy: end}\n",
+    ),
+    (
+        "last-statement.yaml",
+        "id: last-statement\nname: n\nlanguages: [python]\nrule:\n  kind: expression_statement\n  nthChild: {position: 1, reverse: true}\n",
+    ),
 ];
 
 const SNIPPETS: &[&str] = &[
