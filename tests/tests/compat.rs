@@ -119,3 +119,24 @@ fn the_starter_set_passes() {
     let run = praxis(&support::workspace().join("examples/demo"), &["test"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }
+
+/// Every practice in the rule reference (docs/rules.md) is a working practice: its examples pass.
+#[test]
+fn the_rule_reference_practices_pass_their_examples() {
+    let reference = std::fs::read_to_string(support::workspace().join("docs/rules.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut count = 0;
+    let mut lines = reference.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "```yaml" {
+            let block: Vec<&str> = lines.by_ref().take_while(|line| line.trim() != "```").collect();
+            count += 1;
+            std::fs::write(dir.path().join(format!("example-{count:02}.yaml")), block.join("\n") + "\n").unwrap();
+        }
+    }
+    assert!(count >= 25, "the reference has its examples ({count})");
+    let run = praxis(dir.path(), &["test", "--practices", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains(&format!("practices: {count} ok, 0 failing")), "{}", run.stdout);
+    assert!(!run.stdout.contains("no examples"), "every reference practice has examples:\n{}", run.stdout);
+}
