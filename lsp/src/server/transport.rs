@@ -267,6 +267,60 @@ mod tests {
         assert_eq!(reads.last(), Some(&Read::End));
     }
 
+    /// Fuzz target: random streams of frame pieces, for `FUZZ_SECONDS` (else 300 streams).
+    /// Reading never panics, never hangs, and ends exactly at the end of the input.
+    #[tokio::test]
+    async fn random_streams_are_read_to_their_end() {
+        const PIECES: &[&[u8]] = &[
+            b"Content-Length: ",
+            b"10",
+            b"0",
+            b"99999999999999999999",
+            b"-1",
+            b"\r\n",
+            b"\n",
+            b"\r\n\r\n",
+            b"{",
+            b"}",
+            br#""jsonrpc":"2.0""#,
+            br#""method":"x""#,
+            br#""id":1"#,
+            b",",
+            b":",
+            b"Content-Type: a",
+            b"\xff\xfe",
+            b"[",
+            b"]",
+            b"null",
+            b" ",
+            b"\x00",
+            b"x",
+        ];
+        let seconds = std::env::var("FUZZ_SECONDS").ok().and_then(|seconds| seconds.parse::<u64>().ok());
+        let deadline = seconds.map(|seconds| std::time::Instant::now() + std::time::Duration::from_secs(seconds));
+        let mut seed = 0u64;
+        while deadline.map_or(seed < 300, |deadline| std::time::Instant::now() < deadline) {
+            seed += 1;
+            let mut rng = crate::server::tests::Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+            let mut input = Vec::new();
+            for _ in 0..rng.below(60) {
+                if rng.below(4) == 0 {
+                    let body = br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+                    input.extend_from_slice(&frame(body));
+                } else {
+                    input.extend_from_slice(PIECES[rng.below(PIECES.len())]);
+                }
+            }
+            let reads = tokio::time::timeout(std::time::Duration::from_secs(5), all(&input))
+                .await
+                .unwrap_or_else(|_| panic!("seed {seed}: reading did not end"));
+            assert_eq!(reads.last(), Some(&Read::End), "seed {seed}");
+        }
+        if seconds.is_some() {
+            eprintln!("fuzz target `frames`: {seed} streams");
+        }
+    }
+
     #[tokio::test]
     async fn oversized_messages_and_headers_are_skipped() {
         let good = br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
