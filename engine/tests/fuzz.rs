@@ -47,6 +47,7 @@ impl Rng {
 }
 
 /// Runs `target` on seeds 1, 2, … for `FUZZ_SECONDS` (else `cases` cases), or on `FUZZ_SEED`.
+#[allow(clippy::print_stderr)]
 fn fuzz(name: &str, cases: u64, target: impl Fn(&mut Rng)) {
     if let Some(seed) = std::env::var("FUZZ_SEED").ok().and_then(|seed| seed.parse().ok()) {
         target(&mut Rng::new(seed));

@@ -270,6 +270,7 @@ mod tests {
     /// Fuzz target: random streams of frame pieces, for `FUZZ_SECONDS` (else 300 streams).
     /// Reading never panics, never hangs, and ends exactly at the end of the input.
     #[tokio::test]
+    #[allow(clippy::print_stderr)]
     async fn random_streams_are_read_to_their_end() {
         const PIECES: &[&[u8]] = &[
             b"Content-Length: ",
