@@ -1,6 +1,9 @@
 //! The one helper engine tests use: a practice body, a language, and source code in which every
 //! expected finding is wrapped in `«` and `»`.
 
+// Each test file uses the part it needs.
+#![allow(dead_code)]
+
 use praxis_engine::{Document, Finding, Practice, PracticeSet};
 
 /// Builds a practice from `body` (YAML: at least `rule:`), with id `t` unless `body` sets one.
