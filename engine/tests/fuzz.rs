@@ -383,7 +383,7 @@ fn edited_code_refinds_what_a_full_check_finds() {
             let a = boundaries[rng.below(boundaries.len())];
             let b = boundaries[rng.below(boundaries.len())];
             let edit = a.min(b)..a.max(b).min(a.min(b) + 12);
-            let edit = edit.start..boundaries.iter().copied().filter(|at| *at <= edit.end).last().unwrap_or(edit.start);
+            let edit = edit.start..boundaries.iter().copied().rev().find(|at| *at <= edit.end).unwrap_or(edit.start);
             let inserted: String = (0..rng.below(3)).map(|_| rng.pick(PYTHON_PIECES)).collect();
             let delta = inserted.len() as isize - edit.len() as isize;
             let previous = shifted(raw, &edit, delta);
