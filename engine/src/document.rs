@@ -42,7 +42,9 @@ impl Document {
 
     /// Replaces the bytes in `range` by `new_text` and reparses incrementally. Returns the byte
     /// ranges of the new text whose syntax changed, the edited range included, so that a caller
-    /// can re-match only there.
+    /// can re-match only there. tree-sitter's changed ranges miss some changes of error recovery
+    /// (an error node that moves, a missing token, which covers no text), so the error nodes of
+    /// the trees before and after the edit are counted as changed too.
     ///
     /// # Panics
     ///
@@ -65,9 +67,32 @@ impl Document {
         let mut changed: Vec<Range<usize>> =
             self.tree.changed_ranges(&tree).map(|r| r.start_byte..r.end_byte).collect();
         changed.push(range.start..new_end);
+        // The edited old tree is in the new text's positions already.
+        changed.extend(error_ranges(&self.tree));
+        changed.extend(error_ranges(&tree));
         self.tree = tree;
         changed
     }
+}
+
+/// The ranges of a tree's error nodes and missing tokens, found by descending only into nodes
+/// that hold one.
+fn error_ranges(tree: &Tree) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let root = tree.root_node();
+    if !root.has_error() {
+        return ranges;
+    }
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            ranges.push(node.byte_range());
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor).filter(|child| child.has_error()));
+    }
+    ranges
 }
 
 /// The tree-sitter point (row, byte column) of a byte offset.

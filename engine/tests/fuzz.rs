@@ -46,12 +46,16 @@ impl Rng {
     }
 }
 
-/// Runs `target` on seeds 1, 2, … for `FUZZ_SECONDS` (else `cases` cases), or on `FUZZ_SEED`.
+/// Runs `target` on the seeds of failures found before (`regressions`), then on seeds 1, 2, …
+/// for `FUZZ_SECONDS` (else `cases` cases); or on `FUZZ_SEED` alone.
 #[allow(clippy::print_stderr)]
-fn fuzz(name: &str, cases: u64, target: impl Fn(&mut Rng)) {
+fn fuzz(name: &str, cases: u64, regressions: &[u64], target: impl Fn(&mut Rng)) {
     if let Some(seed) = std::env::var("FUZZ_SEED").ok().and_then(|seed| seed.parse().ok()) {
         target(&mut Rng::new(seed));
         return;
+    }
+    for seed in regressions {
+        target(&mut Rng::new(*seed));
     }
     let deadline = std::env::var("FUZZ_SECONDS")
         .ok()
@@ -136,7 +140,7 @@ const YAML_PIECES: &[&str] = &[
 
 #[test]
 fn practice_files_as_bytes_never_crash() {
-    fuzz("yaml", 400, |rng| {
+    fuzz("yaml", 400, &[], |rng| {
         let mut text = String::new();
         for _ in 0..rng.below(80) {
             if rng.chance(10) {
@@ -278,7 +282,7 @@ fn relation(rng: &mut Rng, depth: usize) -> String {
 
 #[test]
 fn practices_from_the_rule_vocabulary_never_crash() {
-    fuzz("practices", 300, |rng| {
+    fuzz("practices", 300, &[], |rng| {
         let language = rng.pick(LANGUAGES);
         let mut yaml = format!("id: fuzzed\nname: Fuzzed\nlanguages: [{language}]\nrule: {}\n", rule(rng, 3));
         yaml.push_str(&format!("utils:\n  helper: {}\n", rule(rng, 1)));
@@ -373,7 +377,9 @@ fn shifted(findings: Vec<Finding>, edit: &Range<usize>, delta: isize) -> Vec<Fin
 fn edited_code_refinds_what_a_full_check_finds() {
     let set = operator_set();
     let python = praxis_grammars::by_name("python").unwrap();
-    fuzz("edits", 150, |rng| {
+    // 228: a zero-width error node vanished far from the edit; 2481: an error node moved. Both
+    // outside tree-sitter's changed ranges, which `Document::edit` now widens with error nodes.
+    fuzz("edits", 150, &[228, 2481], |rng| {
         let start: String = (0..rng.below(30)).map(|_| rng.pick(PYTHON_PIECES)).collect();
         let mut doc = Document::new(python, start);
         let mut raw = set.find(&doc, None, None).findings;
