@@ -1253,6 +1253,65 @@ fn documents_over_ten_megabytes_are_not_checked_and_it_is_said_once() {
     lsp.shutdown();
 }
 
+/// A TypeScript document of about 5 MB whose check takes a while (seconds in a debug build),
+/// with one `console.log` at its end.
+fn slow_document() -> String {
+    let line = "const value = [1, 2, 3].map((n) => n * 2);\n";
+    let mut text = line.repeat(5 * 1024 * 1024 / line.len() + 1);
+    text.push_str("console.log(value);\n");
+    text
+}
+
+#[test]
+fn no_request_waits_on_another_documents_check() {
+    let dir = basic_project();
+    let mut lsp = Lsp::start(dir.path(), Value::Null, false, no_capabilities());
+    let app = opened(&mut lsp, dir.path(), "src/app.ts", "typescript");
+    lsp.wait_version(&app.uri, 1);
+    let big = lsp.open(&dir.path().join("src/big.ts"), "typescript", &slow_document());
+    // While the big document is parsed and checked, a small one opens, is checked, and answers.
+    let mut small = lsp.open(&dir.path().join("src/small.ts"), "typescript", "console.log(1);\n");
+    assert_eq!(codes(&lsp.wait_version(&small.uri, 1)), ["no-console-log"]);
+    let version = lsp.edit(&mut small, "console.log(1);\nconsole.log(2);\n");
+    assert_eq!(codes(&lsp.wait_version(&small.uri, version)), ["no-console-log", "no-console-log"]);
+    still_works(&mut lsp, &app);
+    assert!(lsp.published(&big.uri).is_empty(), "the small document waited for the big one");
+    let diagnostics = lsp.wait_diagnostics_within(&big.uri, Duration::from_secs(120), |_| true);
+    assert_eq!(codes(&diagnostics), ["no-console-log"]);
+    lsp.shutdown();
+}
+
+#[test]
+fn edits_are_not_blocked_by_a_workspace_check() {
+    let dir = basic_project();
+    // Two slow files, walked first (files are checked in path order): the check is busy with
+    // them for a while.
+    std::fs::remove_dir_all(dir.path().join("scripts")).unwrap();
+    for name in ["src/a/big1.ts", "src/a/big2.ts"] {
+        write(&dir.path().join(name), &slow_document());
+    }
+    let capabilities = json!({"window": {"workDoneProgress": true}});
+    let mut lsp = Lsp::start(dir.path(), Value::Null, false, capabilities);
+    let mut app = opened(&mut lsp, dir.path(), "src/app.ts", "typescript");
+    lsp.wait_version(&app.uri, 1);
+    lsp.execute("praxis.checkWorkspace", json!([]));
+    let create = lsp.wait_server_request("window/workDoneProgress/create");
+    let token = create["params"]["token"].clone();
+    // The first report comes after the first file: the check is now on the second.
+    let slow = Duration::from_secs(120);
+    lsp.wait_notification_within("$/progress", slow, |p| p["token"] == token && p["value"]["kind"] == "report");
+    let big = uri(&dir.path().join("src/a/big2.ts"));
+    assert!(lsp.published(&big).is_empty());
+    let edited = format!("{}console.log(2);\n", app.text);
+    let version = lsp.edit(&mut app, &edited);
+    let diagnostics = lsp.wait_version(&app.uri, version);
+    assert_eq!(codes(&diagnostics).iter().filter(|code| **code == "no-console-log").count(), 2);
+    assert!(lsp.published(&big).is_empty(), "the edit waited for the workspace check");
+    lsp.wait_notification_within("$/progress", slow, |p| p["token"] == token && p["value"]["kind"] == "end");
+    assert_eq!(codes(&lsp.wait_diagnostics(&big, |_| true)), ["no-console-log"]);
+    lsp.shutdown();
+}
+
 #[test]
 fn a_file_in_an_unsupported_language_gets_no_diagnostics() {
     let dir = basic_project();

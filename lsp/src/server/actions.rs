@@ -9,12 +9,13 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::convert::Positions;
-use super::state::{Content, State};
+use super::documents::{Content, Slot};
+use super::state::State;
 use super::{COMMAND_CREATE_PRACTICE, COMMAND_FIX_APPLIED};
 
-pub fn code_actions(state: &mut State, uri: &Uri, range: Range) -> Vec<CodeActionOrCommand> {
-    let encoding = state.encoding;
-    let Some(open) = state.documents.get(uri) else { return Vec::new() };
+pub fn code_actions(state: &State, slot: &Slot, uri: &Uri, range: Range) -> Vec<CodeActionOrCommand> {
+    let encoding = state.config().encoding;
+    let open = slot.open();
     let Content::Source(source) = &open.content else { return Vec::new() };
     let text = source.doc.text();
     let positions = Positions::new(text, encoding);
@@ -85,17 +86,16 @@ pub struct FixApplied {
 }
 
 /// Counts a fix the client applied, for the server the document's project follows.
-pub fn fix_applied(state: &mut State, args: &FixApplied) {
-    let Some(open) = state.documents.get(&args.uri) else { return };
-    let Content::Source(source) = &open.content else { return };
-    let (language, key) = (source.doc.language(), source.project.clone());
+pub fn fix_applied(state: &State, slot: &Slot, args: &FixApplied) {
+    let (language, key) = {
+        let open = slot.open();
+        let Content::Source(source) = &open.content else { return };
+        (source.doc.language(), source.project.clone())
+    };
     let Some(key) = key else { return };
     let Some(project) = state.project(&key) else { return };
-    let Some(follow) = project.follow.clone() else { return };
-    // Borrow the project and the tally together (disjoint fields of the state).
-    let (projects, following) = state.projects_and_following();
-    let Some(project) = projects.get(&key) else { return };
-    if let Some(tally) = following.tally(&follow.binding) {
+    let Some(follow) = &project.follow else { return };
+    if let Some(tally) = state.following().tally(&follow.binding) {
         crate::usage::count_fix(tally, &project.loaded, &args.practice, language);
     }
 }

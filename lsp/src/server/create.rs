@@ -12,7 +12,8 @@ use serde::Deserialize;
 use tower_lsp_server::ls_types::{Range, Uri};
 
 use super::convert::Positions;
-use super::state::{Content, State};
+use super::documents::{Content, Slot};
+use super::state::State;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateArgs {
@@ -42,17 +43,17 @@ pub struct Offer {
     pub example: Example,
 }
 
-pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<Created> {
+pub fn create_practice(state: &State, slot: &Slot, args: &CreateArgs) -> anyhow::Result<Created> {
     let bad = match args.kind.as_str() {
         "bad" => true,
         "good" => false,
         other => bail!("kind must be `bad` or `good`, not `{other}`"),
     };
-    let open = state.documents.get(&args.uri).context("the document is not open")?;
+    let open = slot.open();
     let Content::Source(source) = &open.content else { bail!("the document is not in a language Praxis checks") };
     let doc = &source.doc;
     let language = doc.language();
-    let selection = Positions::new(doc.text(), state.encoding).byte_range(args.range);
+    let selection = Positions::new(doc.text(), state.config().encoding).byte_range(args.range);
     let text = doc.text();
     let trimmed = trim(text, selection);
     if trimmed.is_empty() {
@@ -64,7 +65,8 @@ pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<C
 
     let file = text.to_owned();
     let project = source.project.clone();
-    let dir = practice_dir(state, open.path.as_deref())?;
+    drop(open);
+    let dir = practice_dir(state, slot.path.as_deref())?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let base = args.id.clone().unwrap_or_else(|| suggested_id(&example, bad));
     let id = unique_id(&dir, &base);
@@ -109,8 +111,9 @@ pub fn create_practice(state: &mut State, args: &CreateArgs) -> anyhow::Result<C
 /// folder holding the document, else in the document's own folder.
 fn practice_dir(state: &State, path: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = path.context("the document is not a file on disk")?;
+    let config = state.config();
     if let Some(key) = state.project_key(path) {
-        if let Some(first) = state.settings.practices.first() {
+        if let Some(first) = config.settings.practices.first() {
             return Ok(key.join(first));
         }
         if let Ok(Some(project)) = crate::project::Project::discover(path)
@@ -119,8 +122,7 @@ fn practice_dir(state: &State, path: Option<&Path>) -> anyhow::Result<PathBuf> {
             return Ok(first);
         }
     }
-    let folder = state.folders.iter().filter(|folder| path.starts_with(folder)).max_by_key(|f| f.as_os_str().len());
-    let root = match folder {
+    let root = match config.folder_of(path) {
         Some(folder) => folder.clone(),
         None => path.parent().map(Path::to_path_buf).context("the document has no folder")?,
     };

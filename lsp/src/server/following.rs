@@ -1,6 +1,6 @@
 //! The language server's view of the team's servers it follows: per server and space, the set
 //! in force, how the last pull went, and the usage counted for it. Synchronous like the rest of
-//! the state; the network work is in `sync.rs`, which hands its results to [`Following::apply`].
+//! the state (behind its own lock); the network work is in `sync.rs`, which hands its results to [`Following::apply`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use praxis_sync::token::TokenStore;
 use praxis_sync::wire::StatsBatch;
 use serde_json::{Value, json};
 
-use super::state::Settings;
+use super::settings::Settings;
 use crate::project::{Project, ServerConfig};
 use crate::remote::{Follow, ServerSet, Sync, fallback_line};
 

@@ -1,13 +1,14 @@
 //! Hover on a finding: the practice's name, why it matters, and a good example.
 
-use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position, Uri};
+use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use super::convert::Positions;
-use super::state::{Content, State};
+use super::documents::{Content, Slot};
+use super::state::State;
 
-pub fn hover(state: &mut State, uri: &Uri, position: Position) -> Option<Hover> {
-    let encoding = state.encoding;
-    let open = state.documents.get(uri)?;
+pub fn hover(state: &State, slot: &Slot, position: Position) -> Option<Hover> {
+    let encoding = state.config().encoding;
+    let open = slot.open();
     let Content::Source(source) = &open.content else { return None };
     let positions = Positions::new(source.doc.text(), encoding);
     let offset = positions.offset(position);
@@ -19,6 +20,7 @@ pub fn hover(state: &mut State, uri: &Uri, position: Position) -> Option<Hover> 
     let id = finding.practice.to_string();
     let message = finding.message.clone();
     let key = source.project.clone()?;
+    drop(open);
     let project = state.project(&key)?;
     let practice = project.set().get(&id);
     let mut text = String::new();

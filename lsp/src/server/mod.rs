@@ -1,17 +1,24 @@
 //! `praxis lsp`: the language server over stdio, on tower-lsp-server.
 //!
-//! Messages are handled one at a time, in the order they arrive (concurrency level 1), and every
-//! handler does its work synchronously on [`State`] before it awaits anything. So edits apply in
-//! order and a result is published before the next edit is even read: stale work cannot be
-//! published over a newer result. Long work (`praxis.checkWorkspace`, following the team's
-//! servers, sending a new practice to one) runs on tasks of its own, and publishes under the
-//! same publishing lock.
+//! Handlers do no long work themselves: a notification about a document queues it in that
+//! document's inbox, in the order messages arrive (tower-lsp-server polls each handler first in
+//! arrival order, and a notification handler queues before it awaits anything), and the
+//! document's one worker applies its messages in that order on a blocking thread, then publishes
+//! the result. So edits apply in order, a document's results are published in order, and a
+//! request waits only for its own document (see `documents.rs`): never for another document's
+//! parse or check, a practice load, or the workspace check. Long work of other kinds (the
+//! workspace check, following the team's servers, sending a new practice to one) runs on tasks
+//! of its own; everything is published under one publishing lock, after checking that it is not
+//! stale.
 
 mod actions;
 mod convert;
 mod create;
+mod documents;
 mod following;
 mod hover;
+mod projects;
+mod settings;
 mod state;
 mod sync;
 #[cfg(test)]
@@ -19,10 +26,9 @@ mod tests;
 mod transport;
 mod workspace_check;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -30,7 +36,9 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 use self::convert::Encoding;
-use self::state::{Publish, Settings, State};
+use self::documents::{Message, Slot};
+use self::settings::{Config, Settings};
+use self::state::{Publish, State};
 
 pub const COMMAND_CREATE_PRACTICE: &str = "praxis.createPractice";
 pub const COMMAND_RELOAD: &str = "praxis.reload";
@@ -39,6 +47,10 @@ pub const COMMAND_SYNC: &str = "praxis.sync";
 pub const COMMAND_PREVIEW_STATS: &str = "praxis.previewStats";
 /// Run by the client after it applied a fix (the code action's command): counts the fix.
 pub const COMMAND_FIX_APPLIED: &str = "praxis.fixApplied";
+
+/// How many messages are handled at once. Requests about one document wait for it; up to this
+/// many can wait while the others go on.
+const CONCURRENCY: usize = 8;
 
 /// `praxis/status`: the practices in force and how following the team's servers goes, for a
 /// status bar.
@@ -49,10 +61,16 @@ impl notification::Notification for StatusNotification {
     const METHOD: &'static str = "praxis/status";
 }
 
+/// Locks a mutex of the state. A panic while it was held (reported where it happened) does not
+/// make the state unusable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn run() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let state: Arc<Mutex<State>> = Arc::default();
+    let state: Arc<State> = Arc::default();
     let shared_state = state.clone();
     runtime.block_on(async {
         let (service, socket) = LspService::build(move |client| Backend::new(client, shared_state))
@@ -60,14 +78,13 @@ pub fn run() -> anyhow::Result<()> {
             .finish();
         // Frames are checked on the way in: a bad one is answered, not the end of the session.
         let (input, output, pumps) = transport::connect(tokio::io::stdin(), tokio::io::stdout());
-        Server::new(input, output, socket).concurrency_level(1).serve(service).await;
+        Server::new(input, output, socket).concurrency_level(CONCURRENCY).serve(service).await;
         pumps.finish().await;
     });
     // Tasks still running (a follower waiting on the network) are not waited for.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     // A client that went away without `shutdown`: what was counted waits in the queue.
-    let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    state.following.queue_tallies();
+    state.following().queue_tallies();
     Ok(())
 }
 
@@ -77,13 +94,19 @@ pub fn run() -> anyhow::Result<()> {
 #[derive(Clone)]
 pub struct Shared {
     client: Client,
-    state: Arc<Mutex<State>>,
+    state: Arc<State>,
     publishing: Arc<tokio::sync::Mutex<()>>,
+    /// Counts reloads begun, so that a reload's practice-file diagnostics are not published over
+    /// a newer reload's.
+    reloads: Arc<AtomicU64>,
+    /// The last reload whose projects are loaded again: until it catches up with `reloads`, no
+    /// status is sent (it would count the practices of projects not loaded yet).
+    reloaded: Arc<AtomicU64>,
+    syncer: sync::Syncer,
 }
 
 pub struct Backend {
     shared: Shared,
-    syncer: sync::Syncer,
     /// Set to stop a running workspace check.
     cancel: Arc<AtomicBool>,
     /// Whether the client can register file watchers dynamically.
@@ -93,16 +116,79 @@ pub struct Backend {
 }
 
 impl Shared {
-    /// Runs `work` on the state. A panic is logged and reported once, and the server goes on.
-    fn with_state<R>(&self, what: &str, work: impl FnOnce(&mut State) -> R) -> Option<R> {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match catch_unwind(AssertUnwindSafe(|| work(&mut state))) {
+    /// Runs `work` on a blocking thread (it may parse, match or read the disk). A panic is
+    /// logged and the server goes on.
+    async fn blocking<R: Send + 'static>(
+        &self,
+        what: &'static str,
+        work: impl FnOnce(&State) -> R + Send + 'static,
+    ) -> Option<R> {
+        let state = self.state.clone();
+        match tokio::task::spawn_blocking(move || work(&state)).await {
             Ok(result) => Some(result),
-            Err(panic) => {
-                tracing::error!("{what} failed: {}", crate::panic_message(panic.as_ref()));
+            Err(err) => {
+                let message = match err.try_into_panic() {
+                    Ok(panic) => crate::panic_message(panic.as_ref()),
+                    Err(err) => err.to_string(),
+                };
+                tracing::error!("{what} failed: {message}");
                 None
             }
         }
+    }
+
+    /// Queues `message` for the document at `uri`, and starts its worker when none runs.
+    fn queue(&self, uri: &Uri, slot: Arc<Slot>, message: Message) {
+        if slot.push(message) {
+            tokio::spawn(self.clone().work(uri.clone(), slot));
+        }
+    }
+
+    /// A document's worker: applies its messages one by one, in order, each on a blocking
+    /// thread, and publishes each result unless the document was closed meanwhile.
+    async fn work(self, uri: Uri, slot: Arc<Slot>) {
+        while let Some((message, number)) = slot.next() {
+            let applied = {
+                let (uri, slot) = (uri.clone(), slot.clone());
+                self.blocking("checking a document", move |state| state.apply(&uri, &slot, message)).await
+            };
+            let outcome = applied.unwrap_or_default();
+            tracing::debug!("applied message {number} to {}", uri.as_str());
+            let publishing = self.publishing.lock().await;
+            if let Some(publish) = outcome.publish
+                && self.state.documents().is_current(&uri, &slot)
+            {
+                self.send(vec![publish]).await;
+            }
+            drop(publishing);
+            slot.done(number);
+            if outcome.reload {
+                self.reload();
+            }
+            self.after_publish().await;
+        }
+    }
+
+    /// The practices may have changed: every project loads again, every open document is
+    /// checked again (each published by its worker), and the practice files' diagnostics are
+    /// published once the projects are loaded.
+    fn reload(&self) {
+        self.state.forget_projects();
+        for (uri, slot) in self.state.documents().all() {
+            self.queue(&uri, slot, Message::Recheck);
+        }
+        let reload = self.reloads.fetch_add(1, Ordering::SeqCst) + 1;
+        let shared = self.clone();
+        tokio::spawn(async move {
+            let publish = shared.blocking("reloading", State::reload_projects).await.unwrap_or_default();
+            let publishing = shared.publishing.lock().await;
+            if shared.reloads.load(Ordering::SeqCst) == reload {
+                shared.send(publish).await;
+                shared.reloaded.store(reload, Ordering::SeqCst);
+            }
+            drop(publishing);
+            shared.after_publish().await;
+        });
     }
 
     /// Publishes diagnostics, then what goes with them (messages, status).
@@ -120,39 +206,52 @@ impl Shared {
         }
     }
 
-    /// Sends the messages the state has for the user, and the status when it changed.
+    /// Sends the messages the state has for the user, and the status when it changed; starts
+    /// following the servers that projects loaded meanwhile follow.
     async fn after_publish(&self) {
-        let (messages, status) = self
-            .with_state("messages", |state| (std::mem::take(&mut state.messages), state.changed_status()))
-            .unwrap_or_default();
+        self.syncer.start_wanted(self);
+        let messages = self.state.take_messages();
         for (kind, message) in messages {
             self.client.show_message(kind, message).await;
         }
-        if let Some(status) = status {
+        let reloading = self.reloaded.load(Ordering::SeqCst) != self.reloads.load(Ordering::SeqCst);
+        if !reloading && let Some(status) = self.state.changed_status() {
             self.client.send_notification::<StatusNotification>(status).await;
         }
+    }
+
+    /// The open document at `uri` once every message queued before this call is applied.
+    async fn settled(&self, uri: &Uri) -> Option<Arc<Slot>> {
+        let slot = self.state.documents().get(uri)?;
+        slot.settled().await;
+        Some(slot)
     }
 }
 
 impl Backend {
-    fn new(client: Client, state: Arc<Mutex<State>>) -> Backend {
+    fn new(client: Client, state: Arc<State>) -> Backend {
         Backend {
-            shared: Shared { client, state, publishing: Arc::default() },
-            syncer: sync::Syncer::default(),
+            shared: Shared {
+                client,
+                state,
+                publishing: Arc::default(),
+                reloads: Arc::default(),
+                reloaded: Arc::default(),
+                syncer: sync::Syncer::default(),
+            },
             cancel: Arc::default(),
             watch: AtomicBool::new(false),
             progress: AtomicBool::new(false),
         }
     }
 
-    fn with_state<R>(&self, what: &str, work: impl FnOnce(&mut State) -> R) -> Option<R> {
-        self.shared.with_state(what, work)
+    fn state(&self) -> &State {
+        &self.shared.state
     }
 
-    /// Publishes, and starts following any server the state newly met.
-    async fn publish(&self, publish: Vec<Publish>) {
-        self.shared.publish(publish).await;
-        self.syncer.start_wanted(&self.shared);
+    /// Reloads the practices.
+    fn reload(&self) {
+        self.shared.reload();
     }
 
     async fn cancel_progress(&self, params: WorkDoneProgressCancelParams) {
@@ -206,13 +305,12 @@ impl LanguageServer for Backend {
         let settings = params.initialization_options.as_ref().and_then(Settings::from_json).unwrap_or_default();
         let folders = folders(&params);
         let (following, warnings) = following::Following::from_env();
-        self.with_state("initialize", |state| {
-            state.encoding = encoding;
-            state.settings = settings;
-            state.folders = folders;
-            state.following = following;
-            state.messages.extend(warnings.into_iter().map(|warning| (MessageType::WARNING, warning)));
-        });
+        let state = &self.shared.state;
+        state.configure(|config| *config = Config { encoding, settings, folders });
+        *state.following() = following;
+        for warning in warnings {
+            state.tell(MessageType::WARNING, warning);
+        }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(if utf8 { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
@@ -254,9 +352,9 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         // Load the workspace folders' projects now, so that their servers are pulled on start
         // rather than at the first opened document.
-        self.with_state("initialized", State::load_folders);
-        self.publish(Vec::new()).await;
-        self.syncer.start_stats_timer(&self.shared);
+        self.shared.blocking("loading the workspace folders", State::load_folders).await;
+        self.shared.publish(Vec::new()).await;
+        self.shared.syncer.start_stats_timer(&self.shared);
         if !self.watch.load(Ordering::SeqCst) {
             return;
         }
@@ -281,62 +379,68 @@ impl LanguageServer for Backend {
         Ok(())
     }
 
+    // The notifications below change the state before they await anything: that is what keeps
+    // them in arrival order (see the module's documentation).
+
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        let publish = self
-            .with_state("didOpen", |state| state.open(doc.uri, &doc.language_id, doc.version, doc.text))
-            .unwrap_or_default();
-        self.publish(publish).await;
+        let slot = self.state().open(doc.uri.clone(), &doc.language_id, doc.version, doc.text);
+        tokio::spawn(self.shared.clone().work(doc.uri, slot));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let doc = params.text_document;
-        let publish = self
-            .with_state("didChange", |state| state.change(&doc.uri, doc.version, params.content_changes))
-            .unwrap_or_default();
-        self.publish(publish).await;
+        let Some(slot) = self.state().documents().get(&doc.uri) else {
+            tracing::warn!("change to a document that is not open: {}", doc.uri.as_str());
+            return;
+        };
+        let message = Message::Change { version: doc.version, changes: params.content_changes };
+        self.shared.queue(&doc.uri, slot, message);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let publish = self.with_state("didClose", |state| state.close(&params.text_document.uri)).unwrap_or_default();
-        self.publish(publish).await;
+        let uri = params.text_document.uri;
+        let Some(slot) = self.state().documents().remove(&uri) else { return };
+        if slot.practice_file {
+            // The file on disk is what counts again.
+            self.reload();
+        }
+        self.shared.publish(vec![(uri, None, Vec::new())]).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let publish = self
-            .with_state("didChangeConfiguration", |state| {
-                if state.settings.update(&params.settings) { state.reload() } else { Vec::new() }
-            })
-            .unwrap_or_default();
-        self.publish(publish).await;
+        if self.state().configure(|config| config.settings.update(&params.settings)) {
+            self.reload();
+        }
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
-        let publish = self
-            .with_state("didChangeWorkspaceFolders", |state| {
-                let path = |folder: &WorkspaceFolder| folder.uri.to_file_path().map(|path| path.into_owned());
-                let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(path).collect();
-                state.folders.retain(|folder| !removed.contains(folder));
-                state.folders.extend(params.event.added.iter().filter_map(path));
-                state.reload()
-            })
-            .unwrap_or_default();
-        self.publish(publish).await;
+        let path = |folder: &WorkspaceFolder| folder.uri.to_file_path().map(|path| path.into_owned());
+        let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(path).collect();
+        self.state().configure(|config| {
+            config.folders.retain(|folder| !removed.contains(folder));
+            config.folders.extend(params.event.added.iter().filter_map(path));
+        });
+        self.reload();
     }
 
     async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
-        let publish = self.with_state("didChangeWatchedFiles", State::reload).unwrap_or_default();
-        self.publish(publish).await;
+        self.reload();
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let at = params.text_document_position_params;
-        Ok(self.with_state("hover", |state| hover::hover(state, &at.text_document.uri, at.position)).flatten())
+        let Some(slot) = self.shared.settled(&at.text_document.uri).await else { return Ok(None) };
+        Ok(self.shared.blocking("hover", move |state| hover::hover(state, &slot, at.position)).await.flatten())
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(slot) = self.shared.settled(&uri).await else { return Ok(None) };
         let actions = self
-            .with_state("codeAction", |state| actions::code_actions(state, &params.text_document.uri, params.range))
+            .shared
+            .blocking("codeAction", move |state| actions::code_actions(state, &slot, &uri, params.range))
+            .await
             .unwrap_or_default();
         Ok(if actions.is_empty() { None } else { Some(actions) })
     }
@@ -344,17 +448,23 @@ impl LanguageServer for Backend {
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         match params.command.as_str() {
             COMMAND_RELOAD => {
-                let publish = self.with_state("reload", State::reload).unwrap_or_default();
-                self.publish(publish).await;
+                self.reload();
                 Ok(None)
             }
             COMMAND_CREATE_PRACTICE => {
                 let args: create::CreateArgs =
                     argument(&params, "praxis.createPractice takes {uri, range, kind, id?, name?, publish?}")?;
-                let created = self
-                    .with_state("createPractice", |state| create::create_practice(state, &args))
-                    .ok_or_else(Error::internal_error)?
-                    .map_err(|err| Error::invalid_params(format!("{err:#}")))?;
+                let slot = self
+                    .shared
+                    .settled(&args.uri)
+                    .await
+                    .ok_or_else(|| Error::invalid_params("the document is not open".to_owned()))?;
+                let (created, args) = self
+                    .shared
+                    .blocking("createPractice", move |state| (create::create_practice(state, &slot, &args), args))
+                    .await
+                    .ok_or_else(Error::internal_error)?;
+                let created = created.map_err(|err| Error::invalid_params(format!("{err:#}")))?;
                 if let Some(uri) = Uri::from_file_path(&created.path) {
                     let show =
                         ShowDocumentParams { uri, external: Some(false), take_focus: Some(true), selection: None };
@@ -362,34 +472,34 @@ impl LanguageServer for Backend {
                         tracing::debug!("client did not show the new practice: {err}");
                     }
                 }
-                let publish = self.with_state("reload", State::reload).unwrap_or_default();
-                self.publish(publish).await;
+                self.reload();
                 let offered = created.offer.is_some() && args.publish != Some(false);
                 if let Some(offer) = created.offer {
                     // Asking and sending wait on the user and the network: not on this handler.
-                    tokio::spawn(sync::offer_practice(self.shared.clone(), self.syncer.clone(), offer, args.publish));
+                    tokio::spawn(sync::offer_practice(self.shared.clone(), offer, args.publish));
                 }
                 Ok(Some(serde_json::json!({"path": created.path, "id": created.id, "offered": offered})))
             }
             COMMAND_SYNC => {
-                self.with_state("sync", State::load_folders);
-                self.publish(Vec::new()).await;
-                self.syncer.sync_now();
-                Ok(self.with_state("sync", |state| state.status()))
+                self.shared.blocking("sync", State::load_folders).await;
+                self.shared.publish(Vec::new()).await;
+                self.shared.syncer.sync_now();
+                Ok(Some(self.state().status()))
             }
-            COMMAND_PREVIEW_STATS => Ok(self.with_state("previewStats", |state| state.following.preview())),
+            COMMAND_PREVIEW_STATS => {
+                Ok(self.shared.blocking("previewStats", |state| state.following().preview()).await)
+            }
             COMMAND_FIX_APPLIED => {
                 let args: actions::FixApplied = argument(&params, "praxis.fixApplied takes {uri, practice}")?;
-                self.with_state("fixApplied", |state| actions::fix_applied(state, &args));
+                let Some(slot) = self.shared.settled(&args.uri).await else { return Ok(None) };
+                self.shared.blocking("fixApplied", move |state| actions::fix_applied(state, &slot, &args)).await;
                 Ok(None)
             }
             COMMAND_CHECK_WORKSPACE => {
                 self.cancel.store(false, Ordering::SeqCst);
                 let job = workspace_check::Job {
-                    client: self.shared.client.clone(),
-                    state: self.shared.state.clone(),
+                    shared: self.shared.clone(),
                     cancel: self.cancel.clone(),
-                    publishing: self.shared.publishing.clone(),
                     progress: self.progress.load(Ordering::SeqCst),
                 };
                 tokio::spawn(job.run());

@@ -40,7 +40,7 @@ pub struct Syncer {
 impl Syncer {
     /// Starts a follower for each binding the state has newly met.
     pub fn start_wanted(&self, shared: &Shared) {
-        let wanted = shared.with_state("follow", |state| state.following.take_wanted()).unwrap_or_default();
+        let wanted = shared.state.following().take_wanted();
         let mut followers = self.followers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for binding in wanted {
             if followers.contains_key(&binding) {
@@ -76,13 +76,16 @@ impl Syncer {
 /// Sends what is queued, for `only` one binding or all; with `take`, every tally is queued first
 /// (the 10-minute flush and the end of a session; a server back sends only what was queued).
 pub async fn send_stats(shared: &Shared, only: Option<&Binding>, take: bool) {
+    // Queueing writes to the cache: off the async workers.
     let queued = shared
-        .with_state("stats", |state| {
+        .blocking("queueing statistics", move |state| {
+            let mut following = state.following();
             if take {
-                state.following.queue_tallies();
+                following.queue_tallies();
             }
-            (state.following.bindings(), state.following.pull_parts())
+            (following.bindings(), following.pull_parts())
         })
+        .await
         .unwrap_or_default();
     let (bindings, Some((tokens, cache))) = queued else { return };
     for binding in bindings.iter().filter(|binding| only.is_none_or(|only| only == *binding)) {
@@ -149,11 +152,11 @@ async fn follow(shared: Shared, binding: Binding, wake: Arc<Notify>) {
 }
 
 fn current_revision(shared: &Shared, binding: &Binding) -> Option<u64> {
-    shared.with_state("revision", |state| state.following.revision(binding)).flatten()
+    shared.state.following().revision(binding)
 }
 
 fn parts(shared: &Shared) -> Option<(TokenStore, Arc<Cache>)> {
-    shared.with_state("sync", |state| state.following.pull_parts()).flatten()
+    shared.state.following().pull_parts()
 }
 
 /// Opens the space's event stream; `None` when it cannot be opened now.
@@ -176,30 +179,27 @@ async fn pull(shared: &Shared, binding: &Binding) {
         Err(_) => return,
     };
     let reached = report.state == SyncState::Ok;
-    // Computed and sent under the publishing lock, like every publication, so that a newer
-    // result for a document is never overtaken by this one.
-    let publishing = shared.publishing.lock().await;
-    let applied = shared.with_state("pull", |state| {
-        let was_ok = state.following.state(binding) == Some(SyncState::Ok);
-        let applied = state.following.apply(binding, report);
-        if let Some((offline, notice)) = applied.notice {
-            state.messages.push((if offline { MessageType::WARNING } else { MessageType::ERROR }, notice));
-        }
-        let publish = if applied.changed { state.reload() } else { Vec::new() };
-        (publish, reached && !was_ok)
-    });
-    let Some((publish, back)) = applied else { return };
-    shared.send(publish).await;
-    drop(publishing);
-    shared.after_publish().await;
-    if back {
+    let (applied, was_ok) = {
+        let mut following = shared.state.following();
+        let was_ok = following.state(binding) == Some(SyncState::Ok);
+        (following.apply(binding, report), was_ok)
+    };
+    if let Some((offline, notice)) = applied.notice {
+        shared.state.tell(if offline { MessageType::WARNING } else { MessageType::ERROR }, notice);
+    }
+    if applied.changed {
+        // A new set: every open document is checked again, each published by its worker.
+        shared.reload();
+    }
+    shared.publish(Vec::new()).await;
+    if reached && !was_ok {
         send_stats(shared, Some(binding), false).await;
     }
 }
 
 /// Offers a new practice to the team's server (`answer` given: no question) and sends it: the
 /// practice, then its example with the file it came from. The outcome is told to the user.
-pub async fn offer_practice(shared: Shared, syncer: Syncer, offer: Offer, answer: Option<bool>) {
+pub async fn offer_practice(shared: Shared, offer: Offer, answer: Option<bool>) {
     let Offer { binding, doc, example } = offer;
     let id = doc.id.clone();
     let send = match answer {
@@ -242,5 +242,5 @@ pub async fn offer_practice(shared: Shared, syncer: Syncer, offer: Offer, answer
         Err(err) => (MessageType::ERROR, format!("Praxis: practice `{id}` was not sent to {binding}: {err}")),
     };
     shared.client.show_message(kind, message).await;
-    syncer.sync_now();
+    shared.syncer.sync_now();
 }

@@ -1,12 +1,15 @@
 //! The incremental re-check equals a from-scratch check, whatever the edits.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use praxis_engine::{Document, PracticeSet, apply_suppressions};
+use praxis_engine::{Document, apply_suppressions};
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
 
 use super::convert::{Encoding, Positions};
-use super::state::{Content, Settings, State};
+use super::documents::{Content, Message, Slot};
+use super::settings::{Config, Settings};
+use super::state::State;
 
 /// A tiny deterministic generator, so a failure can be replayed from its seed.
 pub(crate) struct Rng(pub u64);
@@ -87,16 +90,40 @@ fn setup() -> (tempfile::TempDir, State, Uri) {
     for (name, yaml) in PRACTICES {
         std::fs::write(practices.join(name), yaml).unwrap();
     }
-    let mut state = State::default();
-    state.encoding = Encoding::Utf16;
-    state.folders = vec![dir.path().to_path_buf()];
-    state.settings = Settings { practices: vec!["rules".into()], ..Settings::default() };
+    let state = State::default();
+    state.configure(|config| {
+        *config = Config {
+            encoding: Encoding::Utf16,
+            settings: Settings { practices: vec!["rules".into()], ..Settings::default() },
+            folders: vec![dir.path().to_path_buf()],
+        }
+    });
     let uri = Uri::from_file_path(dir.path().join("a.py")).unwrap();
     (dir, state, uri)
 }
 
-fn full_check(state: &mut State, root: &Path, text: &str) -> Vec<((usize, usize), String, String)> {
-    let set: &PracticeSet = state.project(root).expect("the project loads").set();
+/// Applies what is queued for the document, as its worker would.
+fn drain(state: &State, uri: &Uri, slot: &Slot) {
+    while let Some((message, number)) = slot.next() {
+        state.apply(uri, slot, message);
+        slot.done(number);
+    }
+}
+
+fn open(state: &State, uri: &Uri, text: &str) -> Arc<Slot> {
+    let slot = state.open(uri.clone(), "python", 1, text.to_owned());
+    drain(state, uri, &slot);
+    slot
+}
+
+fn change(state: &State, uri: &Uri, slot: &Slot, version: i32, change: TextDocumentContentChangeEvent) {
+    assert!(slot.push(Message::Change { version, changes: vec![change] }), "no worker runs");
+    drain(state, uri, slot);
+}
+
+fn full_check(state: &State, root: &Path, text: &str) -> Vec<((usize, usize), String, String)> {
+    let project = state.project(root).expect("the project loads");
+    let set = project.set();
     let doc = Document::new(praxis_grammars::by_name("python").unwrap(), text);
     let raw = set.find(&doc, Some("a.py"), None).findings;
     let mut findings: Vec<_> = apply_suppressions(&doc, raw)
@@ -111,11 +138,11 @@ fn full_check(state: &mut State, root: &Path, text: &str) -> Vec<((usize, usize)
 #[test]
 fn incremental_results_equal_a_full_check() {
     for seed in 1..=40u64 {
-        let (dir, mut state, uri) = setup();
-        state.open(uri.clone(), "python", 1, START.to_owned());
+        let (dir, state, uri) = setup();
+        let slot = open(&state, &uri, START);
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         for step in 0..25 {
-            let text = state.documents[&uri].text().to_owned();
+            let text = slot.open().text().to_owned();
             let positions = Positions::new(&text, Encoding::Utf16);
             let mut a = rng.below(text.len() + 1);
             let mut b = (a + rng.below(12)).min(text.len());
@@ -126,22 +153,24 @@ fn incremental_results_equal_a_full_check() {
                 b += 1;
             }
             let insert = SNIPPETS[rng.below(SNIPPETS.len())];
-            let change = TextDocumentContentChangeEvent {
+            let edit = TextDocumentContentChangeEvent {
                 range: Some(Range::new(positions.position(a), positions.position(b))),
                 range_length: None,
                 text: insert.to_owned(),
             };
-            state.change(&uri, step + 2, vec![change]);
-            let open = &state.documents[&uri];
-            let Content::Source(source) = &open.content else { unreachable!() };
-            let text = source.doc.text().to_owned();
-            let mut incremental: Vec<_> = source
-                .published
-                .iter()
-                .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
-                .collect();
+            change(&state, &uri, &slot, step + 2, edit);
+            let (text, mut incremental) = {
+                let open = slot.open();
+                let Content::Source(source) = &open.content else { unreachable!() };
+                let findings: Vec<_> = source
+                    .published
+                    .iter()
+                    .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
+                    .collect();
+                (source.doc.text().to_owned(), findings)
+            };
             incremental.sort();
-            let full = full_check(&mut state, dir.path(), &text);
+            let full = full_check(&state, dir.path(), &text);
             assert_eq!(incremental, full, "seed {seed}, step {step}, after inserting {insert:?} at {a}..{b}:\n{text}");
         }
     }
@@ -149,16 +178,16 @@ fn incremental_results_equal_a_full_check() {
 
 #[test]
 fn positions_round_trip_through_edits() {
-    let (_dir, mut state, uri) = setup();
-    state.open(uri.clone(), "python", 1, "x = '😀'\nprint(x)\n".to_owned());
+    let (_dir, state, uri) = setup();
+    let slot = open(&state, &uri, "x = '😀'\nprint(x)\n");
     // Replace `x` in print(x) using UTF-16 columns: line 1, characters 6..7.
-    let change = TextDocumentContentChangeEvent {
+    let edit = TextDocumentContentChangeEvent {
         range: Some(Range::new(Position::new(1, 6), Position::new(1, 7))),
         range_length: None,
         text: "y".into(),
     };
-    state.change(&uri, 2, vec![change]);
-    assert_eq!(state.documents[&uri].text(), "x = '😀'\nprint(y)\n");
+    change(&state, &uri, &slot, 2, edit);
+    assert_eq!(slot.open().text(), "x = '😀'\nprint(y)\n");
 }
 
 #[test]

@@ -2,21 +2,20 @@
 //! `$/progress` when the client shows it, and cancellable from the client's progress UI.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
 use tower_lsp_server::ls_types::{NumberOrString, WorkDoneProgressCreateParams};
-use tower_lsp_server::{Bounded, Cancellable, Client, OngoingProgress};
+use tower_lsp_server::{Bounded, Cancellable, OngoingProgress};
 
-use super::state::State;
+use super::Shared;
 
+/// Walks the folders and checks each file on blocking threads, holding no lock while it reads,
+/// parses or matches: the editor's documents go on being checked meanwhile.
 pub struct Job {
-    pub client: Client,
-    pub state: Arc<Mutex<State>>,
+    pub shared: Shared,
     pub cancel: Arc<AtomicBool>,
-    /// See `Backend::publishing`.
-    pub publishing: Arc<tokio::sync::Mutex<()>>,
     /// Whether the client takes `$/progress` (it said `window.workDoneProgress`).
     pub progress: bool,
 }
@@ -26,31 +25,33 @@ static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 impl Job {
     pub async fn run(self) {
         let progress = if self.progress { self.begin_progress().await } else { None };
-        let files: Vec<PathBuf> = {
-            let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let (files, _) = crate::files::collect(&state.folders, |_| true);
-            files.into_iter().map(|file| file.path).collect()
-        };
+        let files: Vec<PathBuf> = self
+            .shared
+            .blocking("listing the workspace", |state| {
+                let (files, _) = crate::files::collect(&state.config().folders, |_| true);
+                files.into_iter().map(|file| file.path).collect()
+            })
+            .await
+            .unwrap_or_default();
         let total = files.len().max(1);
         let (mut checked, mut findings) = (0usize, 0usize);
         let mut cancelled = false;
-        for (index, path) in files.iter().enumerate() {
+        for (index, path) in files.into_iter().enumerate() {
             if self.cancel.load(Ordering::SeqCst) {
                 cancelled = true;
                 break;
             }
-            // Checked and published under the publishing lock: a document the editor opens
-            // meanwhile is either seen as open (and skipped) or published after this.
-            let publishing = self.publishing.lock().await;
-            let publish = {
-                let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| state.check_file(path))).ok().flatten()
-            };
-            if let Some((uri, version, diagnostics)) = publish {
+            let publish = self.shared.blocking("checking a file", move |state| state.check_file(&path)).await.flatten();
+            // Published under the publishing lock, unless the editor opened the file meanwhile:
+            // then what it shows is checked and published by the document's worker.
+            let publishing = self.shared.publishing.lock().await;
+            if let Some((uri, version, diagnostics)) = publish
+                && !self.shared.state.documents().contains(&uri)
+            {
                 checked += 1;
                 findings += diagnostics.len();
                 if !diagnostics.is_empty() {
-                    self.client.publish_diagnostics(uri, diagnostics, version).await;
+                    self.shared.client.publish_diagnostics(uri, diagnostics, version).await;
                 }
             }
             drop(publishing);
@@ -77,11 +78,11 @@ impl Job {
     async fn begin_progress(&self) -> Option<OngoingProgress<Bounded, Cancellable>> {
         let token = NumberOrString::String(format!("praxis-check-{}", NEXT_TOKEN.fetch_add(1, Ordering::Relaxed)));
         let params = WorkDoneProgressCreateParams { token: token.clone() };
-        if let Err(err) = self.client.send_request::<WorkDoneProgressCreate>(params).await {
+        if let Err(err) = self.shared.client.send_request::<WorkDoneProgressCreate>(params).await {
             tracing::debug!("client refused a progress token: {err}");
             return None;
         }
-        let progress = self.client.progress(token, "Praxis: checking the workspace").with_percentage(0);
+        let progress = self.shared.client.progress(token, "Praxis: checking the workspace").with_percentage(0);
         Some(progress.with_cancel_button().begin().await)
     }
 }
