@@ -8,7 +8,7 @@
 //! Matching is ast-grep's "smart" strictness: every pattern node must match, and unnamed tokens of
 //! the code that the pattern does not mention (a trailing `;`, an `async`) may be skipped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
 use praxis_grammars::Language;
@@ -23,6 +23,11 @@ use crate::rule::Budget;
 #[derive(Debug)]
 pub(crate) struct Pattern {
     root: PNode,
+    /// Whether no metavariable name occurs twice: then whether the rest of a sequence matches
+    /// does not depend on what its earlier parts bound, and failed tries can be remembered.
+    distinct: bool,
+    /// Whether it binds any metavariable (`$_` and `$$$` bind nothing).
+    binds: bool,
 }
 
 #[derive(Debug)]
@@ -67,7 +72,16 @@ impl Pattern {
         if text.trim().is_empty() {
             return Err("the pattern is empty".into());
         }
-        let build = |node: Node<'_>, source: &str| Pattern { root: PNode::build(node, source, grammar, &metas) };
+        let build = |node: Node<'_>, source: &str| {
+            let root = PNode::build(node, source, grammar, &metas);
+            let mut names = Vec::new();
+            root.names(&mut names);
+            let count = names.len();
+            names.sort_unstable();
+            names.dedup();
+            let distinct = names.len() == count;
+            Pattern { root, distinct, binds: count > 0 }
+        };
 
         if let Some(selector) = selector {
             let kind = grammar
@@ -126,7 +140,13 @@ impl Pattern {
         grammar: &Grammar,
         budget: &Budget,
     ) -> bool {
-        Matcher { source, grammar, budget }.node(&self.root, node, env)
+        Matcher { source, grammar, budget, distinct: self.distinct }.node(&self.root, node, env)
+    }
+
+    /// Whether matching it binds a metavariable (its result then depends on, and changes, the
+    /// bindings around it).
+    pub fn binds(&self) -> bool {
+        self.binds
     }
 }
 
@@ -170,6 +190,17 @@ impl PNode {
     }
 }
 
+impl PNode {
+    /// The metavariable names it binds, each time one occurs.
+    fn names<'p>(&'p self, out: &mut Vec<&'p str>) {
+        match self {
+            PNode::Single { name, .. } | PNode::Multi { name } => out.extend(name.as_deref()),
+            PNode::Leaf { .. } => {}
+            PNode::Inner { children, .. } => children.iter().for_each(|child| child.names(out)),
+        }
+    }
+}
+
 /// Whether a child takes part in matching: comments and zero-width MISSING tokens do not.
 fn significant(node: Node<'_>, grammar: &Grammar) -> bool {
     !node.is_missing() && !grammar.is_comment(node) && (!node.is_extra() || node.is_error())
@@ -180,7 +211,12 @@ struct Matcher<'a> {
     grammar: &'a Grammar,
     /// Every comparison takes a step: several `$$$` in one pattern backtrack, and must stop.
     budget: &'a Budget,
+    /// See [`Pattern::distinct`].
+    distinct: bool,
 }
+
+/// Tries of a sequence known to fail: (pattern index, target index).
+type Failed = Option<HashSet<(usize, usize)>>;
 
 impl Matcher<'_> {
     fn node<'t>(&self, pattern: &PNode, node: Node<'t>, env: &mut Env<'t>) -> bool {
@@ -211,29 +247,64 @@ impl Matcher<'_> {
         }
     }
 
+    /// Matches a node's children. With several `$$$`, the ways to split the children are
+    /// exponential; when the pattern's names are distinct, each (pattern part, child) try that
+    /// failed is remembered, which makes the search polynomial.
     fn sequence<'t>(&self, patterns: &[PNode], targets: &[Node<'t>], env: &mut Env<'t>) -> bool {
-        let Some((first, rest)) = patterns.split_first() else {
+        let multis = patterns.iter().filter(|pattern| matches!(pattern, PNode::Multi { .. })).count();
+        let mut failed: Failed = (self.distinct && multis > 1).then(HashSet::new);
+        self.rest(patterns, targets, (0, 0), env, &mut failed)
+    }
+
+    /// Matches `patterns[p..]` against `targets[t..]`.
+    fn rest<'t>(
+        &self,
+        patterns: &[PNode],
+        targets: &[Node<'t>],
+        (p, t): (usize, usize),
+        env: &mut Env<'t>,
+        failed: &mut Failed,
+    ) -> bool {
+        if failed.as_ref().is_some_and(|failed| failed.contains(&(p, t))) {
+            return false;
+        }
+        let hit = self.try_rest(patterns, targets, (p, t), env, failed);
+        if !hit && let Some(failed) = failed {
+            failed.insert((p, t));
+        }
+        hit
+    }
+
+    fn try_rest<'t>(
+        &self,
+        patterns: &[PNode],
+        targets: &[Node<'t>],
+        (p, t): (usize, usize),
+        env: &mut Env<'t>,
+        failed: &mut Failed,
+    ) -> bool {
+        let Some(first) = patterns.get(p) else {
             // Unnamed tokens the pattern left out (a trailing `;`) do not stop a match.
-            return targets.iter().all(|node| !node.is_named());
+            return targets[t..].iter().all(|node| !node.is_named());
         };
         let mark = env.mark();
         if let PNode::Multi { name } = first {
-            for taken in 0..=targets.len() {
+            for end in t..=targets.len() {
                 if !self.budget.step() {
                     return false;
                 }
                 let bound = name
                     .as_ref()
-                    .is_none_or(|name| env.bind(name, Binding::Nodes(targets[..taken].to_vec()), self.source));
-                if bound && self.sequence(rest, &targets[taken..], env) {
+                    .is_none_or(|name| env.bind(name, Binding::Nodes(targets[t..end].to_vec()), self.source));
+                if bound && self.rest(patterns, targets, (p + 1, end), env, failed) {
                     return true;
                 }
                 env.reset(mark);
             }
             return false;
         }
-        for (index, target) in targets.iter().enumerate() {
-            if self.node(first, *target, env) && self.sequence(rest, &targets[index + 1..], env) {
+        for (index, target) in targets.iter().enumerate().skip(t) {
+            if self.node(first, *target, env) && self.rest(patterns, targets, (p + 1, index + 1), env, failed) {
                 return true;
             }
             env.reset(mark);

@@ -62,6 +62,9 @@ pub(crate) struct Relation {
     rule: Rule,
     stop: Stop,
     field: Option<std::num::NonZeroU16>,
+    /// Whether its result at a node is remembered for the document: true when its rule binds
+    /// no metavariable, so that the result depends on the node alone (see [`Rule::pure`]).
+    memo: bool,
 }
 
 #[derive(Debug)]
@@ -121,13 +124,23 @@ pub(crate) fn compile(
         queries: Vec::new(),
         errors: Vec::new(),
     };
-    let utils: Vec<Rule> =
+    let mut utils: Vec<Rule> =
         util_order.iter().map(|name| compiler.rule(&utils[*name], &join_key("utils", name), false)).collect();
-    let top = compiler.rule(rule, "rule", false);
-    let constraints: Vec<(std::sync::Arc<str>, Rule)> = constraints
+    let mut top = compiler.rule(rule, "rule", false);
+    let mut constraints: Vec<(std::sync::Arc<str>, Rule)> = constraints
         .iter()
         .map(|(name, rule)| (name.as_str().into(), compiler.rule(rule, &join_key("constraints", name), false)))
         .collect();
+    // Utils refer only to earlier ones: their purity is known in order.
+    let mut pure_utils = Vec::with_capacity(utils.len());
+    for util in &mut utils {
+        util.mark_memo(&pure_utils);
+        pure_utils.push(util.pure(&pure_utils));
+    }
+    top.mark_memo(&pure_utils);
+    for (_, rule) in &mut constraints {
+        rule.mark_memo(&pure_utils);
+    }
     if compiler.errors.is_empty() && !top.is_positive(&utils) {
         compiler.errors.push(RuleError {
             path: "rule".into(),
@@ -336,7 +349,7 @@ impl Compiler {
         if field.is_some() && matches!(direction, Direction::Follows | Direction::Precedes) {
             self.error(join_key(path, "field"), "`field` only belongs in inside or has");
         }
-        Rule::Relation(Box::new(Relation { direction, rule, stop, field }))
+        Rule::Relation(Box::new(Relation { direction, rule, stop, field, memo: false }))
     }
 
     fn query(&mut self, text: &str) -> Result<usize, String> {
@@ -467,10 +480,15 @@ impl Rule {
 type QueryResults<'t> = HashMap<usize, Vec<(u32, Node<'t>)>>;
 
 /// Query results for one document, computed on first use.
+/// What the practices worked out about one document, kept while it is checked.
 #[derive(Default)]
 pub(crate) struct QueryCache<'t> {
     /// By query address.
     results: RefCell<HashMap<usize, QueryResults<'t>>>,
+    /// Results of relational rules that bind nothing, by relation address and node id: nested
+    /// relational searches (`has` in `has`, both `stopBy: end`) then cost each node once per
+    /// relation instead of once per enclosing search.
+    relations: RefCell<HashMap<(usize, usize), bool>>,
 }
 
 /// How much work one practice may do on one document, counted in steps (a rule tested at a node,
@@ -607,6 +625,47 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// Whether the rule's result at a node depends on the node alone: it binds and reads no
+    /// metavariable. `pure_utils` says it for the utils it can refer to. Rules tested with
+    /// bindings of their own (`nthChild`'s `ofRule`, `stopBy`) do not count.
+    fn pure(&self, pure_utils: &[bool]) -> bool {
+        match self {
+            Rule::All(rules) | Rule::Any(rules) => rules.iter().all(|rule| rule.pure(pure_utils)),
+            Rule::Not(rule) => rule.pure(pure_utils),
+            Rule::Pattern(pattern) => !pattern.binds(),
+            Rule::Kind(_) | Rule::Regex(_) | Rule::Never | Rule::NthChild { .. } => true,
+            // A query's captures are bindings.
+            Rule::Query(_) => false,
+            Rule::Relation(relation) => relation.rule.pure(pure_utils),
+            Rule::Matches(index) => pure_utils.get(*index).copied().unwrap_or(false),
+        }
+    }
+
+    /// Marks every relation in the rule whose result can be remembered.
+    fn mark_memo(&mut self, pure_utils: &[bool]) {
+        match self {
+            Rule::All(rules) | Rule::Any(rules) => rules.iter_mut().for_each(|rule| rule.mark_memo(pure_utils)),
+            Rule::Not(rule) => rule.mark_memo(pure_utils),
+            Rule::NthChild { of_rule: Some(rule), .. } => rule.mark_memo(pure_utils),
+            Rule::Relation(relation) => {
+                relation.memo = relation.rule.pure(pure_utils);
+                relation.rule.mark_memo(pure_utils);
+                if let Stop::Rule(stop) = &mut relation.stop {
+                    stop.mark_memo(pure_utils);
+                }
+            }
+            Rule::Pattern(_)
+            | Rule::Kind(_)
+            | Rule::Regex(_)
+            | Rule::Query(_)
+            | Rule::Matches(_)
+            | Rule::Never
+            | Rule::NthChild { of_rule: None, .. } => {}
+        }
+    }
+}
+
 impl CompiledRule {
     /// Tests the whole practice (rule and constraints) at `node`.
     pub fn matches<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
@@ -715,6 +774,24 @@ fn nth_child<'t>(
 
 impl Relation {
     fn matches<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
+        if !self.memo {
+            return self.search(node, cx, env);
+        }
+        let key = self.key(node);
+        if let Some(hit) = cx.queries.relations.borrow().get(&key) {
+            return *hit;
+        }
+        let hit = self.search(node, cx, env);
+        cx.queries.relations.borrow_mut().insert(key, hit);
+        hit
+    }
+
+    /// The key of its result at `node` among the remembered ones.
+    fn key(&self, node: Node<'_>) -> (usize, usize) {
+        (std::ptr::from_ref(self) as usize, node.id())
+    }
+
+    fn search<'t>(&self, node: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>) -> bool {
         let mark = env.mark();
         let try_candidate = |candidate: Node<'t>, cx: &Cx<'_, 't>, env: &mut Env<'t>| {
             if self.rule.matches(candidate, cx, env) {
@@ -749,6 +826,12 @@ impl Relation {
                     None => node.children(&mut cursor).map(|child| (child, node)).collect(),
                 };
                 stack.reverse();
+                // A remembered `has` with `stopBy: end` over all children holds at a node when
+                // it holds at one of its descendants: what is known of a candidate saves
+                // searching below it, and a search that fails says the same of every node it
+                // went through.
+                let whole = self.memo && matches!(self.stop, Stop::End) && self.field.is_none();
+                let mut searched = Vec::new();
                 while let Some((candidate, parent)) = stack.pop() {
                     let candidate_cx = cx.at_child(candidate, parent);
                     if try_candidate(candidate, &candidate_cx, env) {
@@ -757,9 +840,20 @@ impl Relation {
                     if matches!(self.stop, Stop::Neighbor) || self.stops_at(candidate, &candidate_cx) {
                         continue;
                     }
+                    if whole {
+                        match cx.queries.relations.borrow().get(&self.key(candidate)) {
+                            Some(true) => return true,
+                            Some(false) => continue,
+                            None => searched.push(candidate),
+                        }
+                    }
                     let start = stack.len();
                     stack.extend(candidate.children(&mut cursor).map(|child| (child, candidate)));
                     stack[start..].reverse();
+                }
+                let mut known = cx.queries.relations.borrow_mut();
+                for candidate in searched {
+                    known.insert(self.key(candidate), false);
                 }
                 false
             }

@@ -282,12 +282,12 @@ fn explosive_rules_stop_at_their_budget_and_the_others_stand() {
     use praxis_engine::{Document, PracticeSet};
     let args = vec!["x"; 200].join(", ");
     let source = format!("f({args})\nprint(1)\n");
+    // A name used twice: what the first `$$$A` took matters to the rest, so every way to split
+    // the 200 arguments is tried (about 200^5).
     let backtracking =
-        support::practice("python", "id: backtracks\nrule: {pattern: 'f($$$A, $$$B, $$$C, $$$D, $$$E, zzz)'}");
-    let nested = support::practice(
-        "python",
-        "id: nested\nrule:\n  kind: identifier\n  inside:\n    stopBy: end\n    kind: module\n    has:\n      stopBy: end\n      kind: identifier\n      inside:\n        stopBy: end\n        kind: module\n        has: {stopBy: end, kind: identifier, regex: '^nothing$'}\n",
-    );
+        support::practice("python", "id: backtracks\nrule: {pattern: 'f($$$A, $$$B, $$$C, $$$D, $$$E, $$$A, zzz)'}");
+    // Nested searches to the end that bind a metavariable: nothing can be remembered (n^4).
+    let nested = support::practice("python", &nested_searches("pattern: $X, regex: '^nothing$'", "nested"));
     let print = support::practice("python", "id: no-print\nrule: {pattern: print($A)}");
     let (set, _) = PracticeSet::new([backtracking, nested, print]);
     let doc = Document::new(praxis_grammars::by_name("python").unwrap(), source.as_str());
@@ -305,10 +305,42 @@ fn explosive_rules_stop_at_their_budget_and_the_others_stand() {
     let with_example = support::practice(
         "python",
         &format!(
-            "id: backtracks\nrule: {{pattern: 'f($$$A, $$$B, $$$C, $$$D, $$$E, zzz)'}}\nexamples:\n  good: [{{code: 'f({args})'}}]\n"
+            "id: backtracks\nrule: {{pattern: 'f($$$A, $$$B, $$$C, $$$D, $$$E, $$$A, zzz)'}}\nexamples:\n  good: [{{code: 'f({args})'}}]\n"
         ),
     );
     let results = with_example.run_examples();
     assert_eq!(results.failures.len(), 1);
     assert!(results.failures[0].reason.contains("steps"), "{}", results.failures[0].reason);
+}
+
+/// `identifier` inside (to the end) a module that has (to the end) an identifier inside a
+/// module that has `innermost`: four nested searches over the whole document.
+fn nested_searches(innermost: &str, id: &str) -> String {
+    format!(
+        "id: {id}\nrule:\n  kind: identifier\n  inside:\n    stopBy: end\n    kind: module\n    has:\n      stopBy: end\n      kind: identifier\n      inside:\n        stopBy: end\n        kind: module\n        has: {{stopBy: end, {innermost}}}\n"
+    )
+}
+
+#[test]
+fn rules_that_bind_nothing_are_searched_once_per_node() {
+    use praxis_engine::{Document, PracticeSet};
+    // The same four nested searches as above, binding nothing: each relation's result at a
+    // node is remembered, so they cost about a step per node and relation, and finish.
+    let args = vec!["x"; 200].join(", ");
+    let source = format!("f({args})\nprint(1)\n");
+    let nothing = support::practice("python", &nested_searches("kind: identifier, regex: '^nothing$'", "nothing"));
+    let print = support::practice("python", &nested_searches("kind: identifier, regex: '^print$'", "print"));
+    // Many `$$$` with distinct names: failed tries are remembered (about 6 * 200^2 steps).
+    let splits = support::practice("python", "id: splits\nrule: {pattern: 'f($$$A, $$$B, $$$C, $$$D, $$$E, zzz)'}");
+    let found_splits =
+        support::practice("python", "id: found-splits\nrule: {pattern: 'f($$$A, $$$B, x, $$$C, $$$D, x)'}");
+    let (set, _) = PracticeSet::new([nothing, print, splits, found_splits]);
+    let doc = Document::new(praxis_grammars::by_name("python").unwrap(), source.as_str());
+    let report = set.check(&doc, None);
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let count = |id: &str| report.findings.iter().filter(|finding| &*finding.practice == id).count();
+    // Every identifier: the 200 `x`, `f` and `print`.
+    assert_eq!((count("nothing"), count("print"), count("splits"), count("found-splits")), (0, 202, 0, 1));
+    let found = report.findings.iter().find(|finding| &*finding.practice == "found-splits").unwrap();
+    assert_eq!(found.range, 0..source.find(')').unwrap() + 1);
 }
