@@ -52,7 +52,18 @@ fn spawn_server(data: &Path, key: &str, extra: &[&std::ffi::OsStr]) -> (Child, S
 
 /// Starts `serve` with its logs (`PRAXIS_LOG=debug`) going to `stderr`.
 fn spawn_server_logging(data: &Path, key: &str, extra: &[&std::ffi::OsStr], stderr: Stdio) -> (Child, String) {
-    let mut child = Command::new(binary())
+    spawn_server_with(Command::new(binary()), data, key, extra, stderr)
+}
+
+/// Starts `serve` through `command` (the server binary, or a wrapper that runs it).
+fn spawn_server_with(
+    mut command: Command,
+    data: &Path,
+    key: &str,
+    extra: &[&std::ffi::OsStr],
+    stderr: Stdio,
+) -> (Child, String) {
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .args(extra)
@@ -502,10 +513,9 @@ fn readme_examples_run() {
     assert!(stdout.contains("\"findings\":3"), "{stdout}");
 }
 
-#[test]
-fn tls_serves_https() {
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+/// A self-signed certificate for 127.0.0.1 and its key, made with openssl in `dir`.
+fn test_certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = Command::new("openssl")
         .args([
             "req",
@@ -527,6 +537,13 @@ fn tls_serves_https() {
         .output()
         .expect("openssl makes a test certificate");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    (cert, key)
+}
+
+#[test]
+fn tls_serves_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = test_certificate(dir.path());
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let tls = ["--tls-cert".as_ref(), cert.as_os_str(), "--tls-key".as_ref(), key.as_os_str()];
@@ -790,11 +807,66 @@ fn a_practice_whose_rule_explodes_is_refused_not_run_forever() {
     let args = vec!["x"; 200].join(", ");
     let explosive = json!({
         "id": "explodes", "name": "Explodes", "languages": ["python"],
-        "rule": {"pattern": "f($$$A, $$$B, $$$C, $$$D, $$$E, zzz)"},
+        "rule": {"pattern": "f($$$A, $$$B, $$$C, $$$D, $$$E, $$$A, zzz)"},
         "examples": {"good": [{"code": format!("f({args})")}]},
     });
     let put = server.call("PUT", "/api/v1/spaces/team/practices/explodes", Some(&owner), Some(&explosive));
     assert_eq!(put.status, 422, "{}", put.body);
     assert!(put.json()["error"].as_str().unwrap().contains("steps"), "{}", put.body);
     assert_eq!(server.call("GET", "/healthz", None, None).status, 200);
+}
+
+#[test]
+fn out_of_file_descriptors_the_tls_server_backs_off_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = test_certificate(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let log = dir.path().join("server.log");
+    let tls = ["--tls-cert".as_ref(), cert.as_os_str(), "--tls-key".as_ref(), key.as_os_str()];
+    // A server allowed 64 open files, and more connections than that which never say hello.
+    let mut limited = Command::new("prlimit");
+    limited.args(["--nofile=64:64", "--"]).arg(binary());
+    let stderr = Stdio::from(std::fs::File::create(&log).unwrap());
+    let (mut child, url) = spawn_server_with(limited, &data, KEY, &tls, stderr);
+    let addr: SocketAddr = url.strip_prefix("https://").unwrap().parse().unwrap();
+    let idle: Vec<TcpStream> = (0..80).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // `accept` fails with EMFILE while the connections stay: each failure is logged, and the
+    // next try waits (a loop that spins logs thousands a second).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let failures = loop {
+        let text = std::fs::read_to_string(&log).unwrap();
+        let failures: Vec<String> =
+            text.lines().filter(|line| line.contains("cannot accept a connection")).map(str::to_owned).collect();
+        if failures.len() >= 4 {
+            break failures;
+        }
+        assert!(Instant::now() < deadline, "accept never failed:\n{text}");
+        std::thread::yield_now();
+    };
+    assert!(failures[0].contains("Too many open files"), "{}", failures[0]);
+    let at = |line: &str| -> f64 {
+        // `2026-11-30T13:11:19.873535Z  WARN …`: seconds within the hour are enough here.
+        let time = line.split_whitespace().next().unwrap();
+        let clock = time.trim_end_matches('Z').rsplit('T').next().unwrap();
+        let parts: Vec<f64> = clock.split(':').map(|part| part.parse().unwrap()).collect();
+        parts[1] * 60.0 + parts[2]
+    };
+    for pair in failures[..4].windows(2) {
+        let gap = (at(&pair[1]) - at(&pair[0]) + 3600.0) % 3600.0;
+        assert!(gap >= 0.09, "accept was retried after {gap} s:\n{}\n{}", pair[0], pair[1]);
+    }
+    // Once the connections go, the server serves again.
+    drop(idle);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let curl =
+            Command::new("curl").args(["-sf", "--cacert"]).arg(&cert).arg(format!("{url}/healthz")).output().unwrap();
+        if curl.status.success() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not recover: {}", String::from_utf8_lossy(&curl.stderr));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
