@@ -45,17 +45,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     }
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
     let cwd = std::env::current_dir()?;
-    let outcome = check_files(
-        &sources,
-        &Setup {
-            loaded: &loaded,
-            root: &root,
-            cwd: &cwd,
-            snippets: args.format == Format::Human,
-            count: session.as_ref().is_some_and(|session| session.counts()),
-        },
-        jobs,
-    );
+    let setup = Setup {
+        loaded: &loaded,
+        root: &root,
+        cwd: &cwd,
+        snippets: args.format == Format::Human,
+        count: session.as_ref().is_some_and(|session| session.counts()),
+    };
+    let outcome = check_files(&sources, &cwd, jobs, |source, out| check_one(source, &setup, out));
     for skip in &outcome.skipped {
         report::warning_line(skip);
     }
@@ -108,8 +105,14 @@ struct Setup<'a> {
     count: bool,
 }
 
-/// Checks `sources` on `jobs` threads; each takes the next unchecked file.
-fn check_files(sources: &[SourceFile], setup: &Setup<'_>, jobs: usize) -> Outcome {
+/// Checks `sources` with `check` on `jobs` threads; each takes the next unchecked file. Paths in
+/// messages are shown relative to `cwd`.
+fn check_files(
+    sources: &[SourceFile],
+    cwd: &Path,
+    jobs: usize,
+    check: impl Fn(&SourceFile, &mut Outcome) + Sync,
+) -> Outcome {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
@@ -125,9 +128,9 @@ fn check_files(sources: &[SourceFile], setup: &Setup<'_>, jobs: usize) -> Outcom
                         let Some(source) = sources.get(index) else { break };
                         // A file whose check fails outside the engine's own guard (which keeps
                         // a failing practice from stopping the others) fails the run, loudly.
-                        let checked = catch_unwind(AssertUnwindSafe(|| check_one(source, setup, &mut local)));
+                        let checked = catch_unwind(AssertUnwindSafe(|| check(source, &mut local)));
                         if let Err(panic) = checked {
-                            let shown = files::relative(&source.path, setup.cwd);
+                            let shown = files::relative(&source.path, cwd);
                             let message = crate::panic_message(panic.as_ref());
                             local.failures.push(format!("{shown}: checking this file failed: {message}"));
                         }
@@ -211,5 +214,27 @@ fn progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
     }
     if shown {
         eprint!("\r\x1b[2K");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_whose_check_panics_fails_the_run_and_the_others_are_checked() {
+        let python = praxis_grammars::by_name("python").unwrap();
+        let sources: Vec<SourceFile> = ["a.py", "bad.py", "c.py", "d.py"]
+            .into_iter()
+            .map(|name| SourceFile { path: PathBuf::from("/work").join(name), language: python })
+            .collect();
+        for jobs in [1, 2] {
+            let outcome = check_files(&sources, Path::new("/work"), jobs, |source, out| {
+                assert!(!source.path.ends_with("bad.py"), "boom");
+                out.checked += 1;
+            });
+            assert_eq!(outcome.checked, 3);
+            assert_eq!(outcome.failures, ["bad.py: checking this file failed: boom"]);
+        }
     }
 }
