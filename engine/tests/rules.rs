@@ -236,6 +236,17 @@ fn broken_code_is_matched_around_errors() {
     check("python", "rule: {pattern: print($A)}", "def broken(:\n    pass\n«print(1)»\n");
 }
 
+/// Kotlin is parsed with ast-grep's grammar (`tree-sitter-kotlin-sg`), so rules written with its
+/// node kinds run unchanged.
+#[test]
+fn kotlin_rules_use_ast_grep_node_kinds() {
+    check(
+        "kotlin",
+        "rule:\n  kind: call_expression\n  all:\n    - has: {kind: navigation_expression, has: {kind: navigation_suffix, has: {kind: simple_identifier, regex: ^initialize$}}}\n    - has: {kind: call_suffix, has: {kind: value_arguments, has: {kind: value_argument, has: {kind: integer_literal, regex: ^512$}}}}",
+        "fun f() {\n    «keyGen.initialize(512)»\n    keyGen.initialize(4096)\n    initialize(512)\n}\n",
+    );
+}
+
 #[test]
 fn every_language_matches_a_pattern() {
     let cases = [
