@@ -95,9 +95,11 @@ impl Pattern {
             if !tree.root_node().has_error() {
                 return Ok(build(node, &source));
             }
-            // A pattern with only MISSING tokens (an omitted `;`) is acceptable if nothing better
-            // parses; one with ERROR nodes never is.
-            if fallback.is_none() && !contains_error(tree.root_node()) {
+            // Otherwise the pattern's node is acceptable if nothing better parses, as long as the
+            // errors are outside it (a decorator alone at the top level), MISSING tokens (an
+            // omitted `;`) or metavariables the grammar did not expect there (`$$$` as a class
+            // member); any other ERROR inside it means the pattern does not parse.
+            if fallback.is_none() && !contains_error(node, &source, &metas) {
                 fallback = Some(build(node, &source));
             }
         }
@@ -267,15 +269,19 @@ fn find_kind<'t>(root: Node<'t>, kind: u16, grammar: &Grammar) -> Option<Node<'t
     }
 }
 
-fn contains_error(node: Node<'_>) -> bool {
+/// Whether `node` holds an ERROR node that is not a metavariable. A grammar rejects a
+/// metavariable where it expects something else (`$$$` among a class's members, `$$$ARGS` as a
+/// statement without `;`); ast-grep takes such an ERROR node for the metavariable it spells, and
+/// so does [`PNode::build`].
+fn contains_error(node: Node<'_>, source: &str, metas: &HashMap<String, MetaSpec>) -> bool {
     if node.is_error() {
-        return true;
+        return !metas.contains_key(&source[node.byte_range()]);
     }
     if !node.has_error() {
         return false;
     }
     let mut cursor = node.walk();
-    node.children(&mut cursor).any(contains_error)
+    node.children(&mut cursor).any(|child| contains_error(child, source, metas))
 }
 
 /// ` near `text`` for the first ERROR or MISSING node, to point at what did not parse.

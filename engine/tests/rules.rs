@@ -43,6 +43,33 @@ fn multi_metavariables_take_lists() {
     assert_eq!(findings[0].message, "args: a, b + 1");
 }
 
+/// A metavariable where the grammar expects something else (`$$$` among a class's members or as a
+/// statement without `;`) parses as an ERROR node; as in ast-grep, that node is the metavariable.
+#[test]
+fn metavariables_the_grammar_did_not_expect_still_match() {
+    check(
+        "c-sharp",
+        "rule: {pattern: 'class $DCR : DataContractResolver { $$$ }'}",
+        "«class R : DataContractResolver { Type Resolve() { return null; } }»\nclass S : Other { }\n",
+    );
+    check(
+        "c-sharp",
+        "rule: {pattern: 'try { $$$TRY } catch ($$$PARAMS) {}'}",
+        "class C { void M() {\n«try { Run(); } catch (Exception e) {}»\ntry { Run(); } catch (Exception e) { Log(e); }\n} }\n",
+    );
+    check(
+        "typescript",
+        "rule: {pattern: 'class $KLASS $$$_ { $$$_ }'}",
+        "«class A { m() {} }»\n«class B extends C {}»\n",
+    );
+    // Alone at the top level a decorator is an ERROR, but the pattern is the decorator inside it.
+    check("typescript", "rule: {pattern: '@Component($$$_)'}", "«@Component({})»\nclass A {}\n");
+    // Any other ERROR is still a practice error.
+    let broken = "id: t\nname: n\nlanguages: [typescript]\nrule: {pattern: 'class $K ( { $$$ }'}\n";
+    let errors = praxis_engine::Practice::from_yaml(broken, None).expect_err("the pattern does not parse");
+    assert!(errors[0].message.contains("does not parse as typescript"), "{}", errors[0].message);
+}
+
 #[test]
 fn unnamed_tokens_in_code_may_be_skipped_but_pattern_tokens_must_match() {
     check("javascript", "rule: {pattern: 'a + b'}", "«a + b»; a - b;");
