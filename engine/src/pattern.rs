@@ -74,11 +74,18 @@ impl Pattern {
                 .kind_named(selector)
                 .ok_or_else(|| format!("unknown node kind `{selector}` in {}", language.name))?;
             let tree = grammar::parse(language, &text, None);
-            if tree.root_node().has_error() {
+            let node = find_kind(tree.root_node(), kind, grammar).ok_or_else(|| {
+                if tree.root_node().has_error() {
+                    format!("the context does not parse as {}{}", language.name, error_hint(&tree, &text))
+                } else {
+                    format!("the context has no `{selector}` node")
+                }
+            })?;
+            // Only the selected node is the pattern: what the grammar could not make of the rest
+            // of the context (a missing terminator, say) does not matter, as in ast-grep.
+            if contains_error(node, &text, &metas) {
                 return Err(format!("the context does not parse as {}{}", language.name, error_hint(&tree, &text)));
             }
-            let node = find_kind(tree.root_node(), kind, grammar)
-                .ok_or_else(|| format!("the context has no `{selector}` node"))?;
             return Ok(build(node, &text));
         }
 

@@ -70,6 +70,17 @@ fn metavariables_the_grammar_did_not_expect_still_match() {
     assert!(errors[0].message.contains("does not parse as typescript"), "{}", errors[0].message);
 }
 
+/// Only the selected node of a `{context, selector}` pattern is the pattern: a context that Go
+/// cannot finish (a block alone at the top level lacks its terminator) still gives it.
+#[test]
+fn a_context_needs_to_parse_only_where_the_selector_points() {
+    check(
+        "go",
+        "rule:\n  pattern:\n    context: '{ defer $A.$B(t, failpoint.$M($$$)) }'\n    selector: defer_statement",
+        "package m\nfunc TestX(t *testing.T) {\n\t«defer require.NoError(t, failpoint.Disable(\"x\"))»\n\tdefer f.Store(x)\n}\n",
+    );
+}
+
 #[test]
 fn unnamed_tokens_in_code_may_be_skipped_but_pattern_tokens_must_match() {
     check("javascript", "rule: {pattern: 'a + b'}", "«a + b»; a - b;");
