@@ -39,6 +39,8 @@ enum PNode {
     Leaf {
         kind: u16,
         text: Box<str>,
+        /// Unnamed tokens (`,`, `;`) right after a `$$$` are optional.
+        named: bool,
     },
     Inner {
         kind: u16,
@@ -175,7 +177,11 @@ impl PNode {
             .filter(|child| significant(*child, grammar))
             .map(|child| PNode::build(child, source, grammar, metas))
             .collect();
-        if children.is_empty() { PNode::Leaf { kind, text: text.into() } } else { PNode::Inner { kind, children } }
+        if children.is_empty() {
+            PNode::Leaf { kind, text: text.into(), named: node.is_named() }
+        } else {
+            PNode::Inner { kind, children }
+        }
     }
 }
 
@@ -207,7 +213,9 @@ impl Matcher<'_> {
             PNode::Multi { name } => {
                 name.as_ref().is_none_or(|name| env.bind(name, Binding::Nodes(vec![node]), self.source))
             }
-            PNode::Leaf { kind, text } => self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text,
+            PNode::Leaf { kind, text, .. } => {
+                self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text
+            }
             PNode::Inner { kind, children } => {
                 if self.grammar.kind(node) != *kind {
                     return false;
@@ -227,13 +235,24 @@ impl Matcher<'_> {
         };
         let mark = env.mark();
         if let PNode::Multi { name } = first {
+            // As in ast-grep, the unnamed tokens right after a `$$$` are optional, so the list may
+            // be empty: `f($$$, last)` matches `f(last)`. When the list takes them, they are not
+            // part of its binding.
+            let optional =
+                rest.iter().take_while(|pattern| matches!(pattern, PNode::Leaf { named: false, .. })).count();
+            let rest = &rest[optional..];
             for taken in 0..=targets.len() {
                 if !self.budget.step() {
                     return false;
                 }
-                let bound = name
-                    .as_ref()
-                    .is_none_or(|name| env.bind(name, Binding::Nodes(targets[..taken].to_vec()), self.source));
+                let mut list = &targets[..taken];
+                for _ in 0..optional {
+                    match list.split_last() {
+                        Some((last, init)) if !last.is_named() => list = init,
+                        _ => break,
+                    }
+                }
+                let bound = name.as_ref().is_none_or(|name| env.bind(name, Binding::Nodes(list.to_vec()), self.source));
                 if bound && self.sequence(rest, &targets[taken..], env) {
                     return true;
                 }

@@ -37,8 +37,16 @@ fn wildcards_do_not_bind() {
 #[test]
 fn multi_metavariables_take_lists() {
     check("javascript", "rule: {pattern: 'f($A, $$$REST)'}", "f(); f(1); «f(1, 2)»; «f(1, 2, 3)»;");
-    // The pattern's comma must be there: `f($$$, last)` needs at least two arguments.
-    check("javascript", "rule: {pattern: 'f($$$, last)'}", "f(last); «f(a, b, last)»; f(last, a);");
+    // As in ast-grep, the unnamed tokens right after a `$$$` are optional, so the list may be
+    // empty; they are not part of the list's binding.
+    check("javascript", "rule: {pattern: 'f($$$, last)'}", "«f(last)»; «f(a, b, last)»; f(last, a);");
+    let findings = run("javascript", "rule: {pattern: 'f($$$A, last)'}\nmessage: 'args: $$$A'", "f(a, b, last);");
+    assert_eq!(findings[0].message, "args: a, b");
+    check(
+        "go",
+        "rule: {pattern: '$GRPC.Dial($ADDR, $$$, $GRPC.WithInsecure($$$))'}",
+        "package m\nfunc f() {\n\t«grpc.Dial(addr, grpc.WithInsecure())»\n\t«grpc.Dial(addr, grpc.WithBlock(), grpc.WithInsecure())»\n\tgrpc.Dial(addr)\n}\n",
+    );
     let findings = run("javascript", "rule: {pattern: 'f($$$ARGS)'}\nmessage: 'args: $$$ARGS'", "f(a, b + 1);");
     assert_eq!(findings[0].message, "args: a, b + 1");
 }
