@@ -44,6 +44,8 @@ enum PNode {
     Leaf {
         kind: u16,
         text: Box<str>,
+        /// Unnamed tokens (`,`, `;`) right after a `$$$` are optional.
+        named: bool,
     },
     Inner {
         kind: u16,
@@ -88,11 +90,18 @@ impl Pattern {
                 .kind_named(selector)
                 .ok_or_else(|| format!("unknown node kind `{selector}` in {}", language.name))?;
             let tree = grammar::parse(language, &text, None);
-            if tree.root_node().has_error() {
+            let node = find_kind(tree.root_node(), kind, grammar).ok_or_else(|| {
+                if tree.root_node().has_error() {
+                    format!("the context does not parse as {}{}", language.name, error_hint(&tree, &text))
+                } else {
+                    format!("the context has no `{selector}` node")
+                }
+            })?;
+            // Only the selected node is the pattern: what the grammar could not make of the rest
+            // of the context (a missing terminator, say) does not matter, as in ast-grep.
+            if contains_error(node, &text, &metas) {
                 return Err(format!("the context does not parse as {}{}", language.name, error_hint(&tree, &text)));
             }
-            let node = find_kind(tree.root_node(), kind, grammar)
-                .ok_or_else(|| format!("the context has no `{selector}` node"))?;
             return Ok(build(node, &text));
         }
 
@@ -109,9 +118,11 @@ impl Pattern {
             if !tree.root_node().has_error() {
                 return Ok(build(node, &source));
             }
-            // A pattern with only MISSING tokens (an omitted `;`) is acceptable if nothing better
-            // parses; one with ERROR nodes never is.
-            if fallback.is_none() && !contains_error(tree.root_node()) {
+            // Otherwise the pattern's node is acceptable if nothing better parses, as long as the
+            // errors are outside it (a decorator alone at the top level), MISSING tokens (an
+            // omitted `;`) or metavariables the grammar did not expect there (`$$$` as a class
+            // member); any other ERROR inside it means the pattern does not parse.
+            if fallback.is_none() && !contains_error(node, &source, &metas) {
                 fallback = Some(build(node, &source));
             }
         }
@@ -186,7 +197,11 @@ impl PNode {
             .filter(|child| significant(*child, grammar))
             .map(|child| PNode::build(child, source, grammar, metas))
             .collect();
-        if children.is_empty() { PNode::Leaf { kind, text: text.into() } } else { PNode::Inner { kind, children } }
+        if children.is_empty() {
+            PNode::Leaf { kind, text: text.into(), named: node.is_named() }
+        } else {
+            PNode::Inner { kind, children }
+        }
     }
 }
 
@@ -234,7 +249,9 @@ impl Matcher<'_> {
             PNode::Multi { name } => {
                 name.as_ref().is_none_or(|name| env.bind(name, Binding::Nodes(vec![node]), self.source))
             }
-            PNode::Leaf { kind, text } => self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text,
+            PNode::Leaf { kind, text, .. } => {
+                self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text
+            }
             PNode::Inner { kind, children } => {
                 if self.grammar.kind(node) != *kind {
                     return false;
@@ -289,14 +306,26 @@ impl Matcher<'_> {
         };
         let mark = env.mark();
         if let PNode::Multi { name } = first {
+            // As in ast-grep, the unnamed tokens right after a `$$$` are optional, so the list may
+            // be empty: `f($$$, last)` matches `f(last)`. When the list takes them, they are not
+            // part of its binding.
+            let optional = patterns[p + 1..]
+                .iter()
+                .take_while(|pattern| matches!(pattern, PNode::Leaf { named: false, .. }))
+                .count();
             for end in t..=targets.len() {
                 if !self.budget.step() {
                     return false;
                 }
-                let bound = name
-                    .as_ref()
-                    .is_none_or(|name| env.bind(name, Binding::Nodes(targets[t..end].to_vec()), self.source));
-                if bound && self.rest(patterns, targets, (p + 1, end), env, failed) {
+                let mut list = &targets[t..end];
+                for _ in 0..optional {
+                    match list.split_last() {
+                        Some((last, init)) if !last.is_named() => list = init,
+                        _ => break,
+                    }
+                }
+                let bound = name.as_ref().is_none_or(|name| env.bind(name, Binding::Nodes(list.to_vec()), self.source));
+                if bound && self.rest(patterns, targets, (p + 1 + optional, end), env, failed) {
                     return true;
                 }
                 env.reset(mark);
@@ -338,15 +367,19 @@ fn find_kind<'t>(root: Node<'t>, kind: u16, grammar: &Grammar) -> Option<Node<'t
     }
 }
 
-fn contains_error(node: Node<'_>) -> bool {
+/// Whether `node` holds an ERROR node that is not a metavariable. A grammar rejects a
+/// metavariable where it expects something else (`$$$` among a class's members, `$$$ARGS` as a
+/// statement without `;`); ast-grep takes such an ERROR node for the metavariable it spells, and
+/// so does [`PNode::build`].
+fn contains_error(node: Node<'_>, source: &str, metas: &HashMap<String, MetaSpec>) -> bool {
     if node.is_error() {
-        return true;
+        return !metas.contains_key(&source[node.byte_range()]);
     }
     if !node.has_error() {
         return false;
     }
     let mut cursor = node.walk();
-    node.children(&mut cursor).any(contains_error)
+    node.children(&mut cursor).any(|child| contains_error(child, source, metas))
 }
 
 /// ` near `text`` for the first ERROR or MISSING node, to point at what did not parse.

@@ -37,10 +37,56 @@ fn wildcards_do_not_bind() {
 #[test]
 fn multi_metavariables_take_lists() {
     check("javascript", "rule: {pattern: 'f($A, $$$REST)'}", "f(); f(1); «f(1, 2)»; «f(1, 2, 3)»;");
-    // The pattern's comma must be there: `f($$$, last)` needs at least two arguments.
-    check("javascript", "rule: {pattern: 'f($$$, last)'}", "f(last); «f(a, b, last)»; f(last, a);");
+    // As in ast-grep, the unnamed tokens right after a `$$$` are optional, so the list may be
+    // empty; they are not part of the list's binding.
+    check("javascript", "rule: {pattern: 'f($$$, last)'}", "«f(last)»; «f(a, b, last)»; f(last, a);");
+    let findings = run("javascript", "rule: {pattern: 'f($$$A, last)'}\nmessage: 'args: $$$A'", "f(a, b, last);");
+    assert_eq!(findings[0].message, "args: a, b");
+    check(
+        "go",
+        "rule: {pattern: '$GRPC.Dial($ADDR, $$$, $GRPC.WithInsecure($$$))'}",
+        "package m\nfunc f() {\n\t«grpc.Dial(addr, grpc.WithInsecure())»\n\t«grpc.Dial(addr, grpc.WithBlock(), grpc.WithInsecure())»\n\tgrpc.Dial(addr)\n}\n",
+    );
     let findings = run("javascript", "rule: {pattern: 'f($$$ARGS)'}\nmessage: 'args: $$$ARGS'", "f(a, b + 1);");
     assert_eq!(findings[0].message, "args: a, b + 1");
+}
+
+/// A metavariable where the grammar expects something else (`$$$` among a class's members or as a
+/// statement without `;`) parses as an ERROR node; as in ast-grep, that node is the metavariable.
+#[test]
+fn metavariables_the_grammar_did_not_expect_still_match() {
+    check(
+        "c-sharp",
+        "rule: {pattern: 'class $DCR : DataContractResolver { $$$ }'}",
+        "«class R : DataContractResolver { Type Resolve() { return null; } }»\nclass S : Other { }\n",
+    );
+    check(
+        "c-sharp",
+        "rule: {pattern: 'try { $$$TRY } catch ($$$PARAMS) {}'}",
+        "class C { void M() {\n«try { Run(); } catch (Exception e) {}»\ntry { Run(); } catch (Exception e) { Log(e); }\n} }\n",
+    );
+    check(
+        "typescript",
+        "rule: {pattern: 'class $KLASS $$$_ { $$$_ }'}",
+        "«class A { m() {} }»\n«class B extends C {}»\n",
+    );
+    // Alone at the top level a decorator is an ERROR, but the pattern is the decorator inside it.
+    check("typescript", "rule: {pattern: '@Component($$$_)'}", "«@Component({})»\nclass A {}\n");
+    // Any other ERROR is still a practice error.
+    let broken = "id: t\nname: n\nlanguages: [typescript]\nrule: {pattern: 'class $K ( { $$$ }'}\n";
+    let errors = praxis_engine::Practice::from_yaml(broken, None).expect_err("the pattern does not parse");
+    assert!(errors[0].message.contains("does not parse as typescript"), "{}", errors[0].message);
+}
+
+/// Only the selected node of a `{context, selector}` pattern is the pattern: a context that Go
+/// cannot finish (a block alone at the top level lacks its terminator) still gives it.
+#[test]
+fn a_context_needs_to_parse_only_where_the_selector_points() {
+    check(
+        "go",
+        "rule:\n  pattern:\n    context: '{ defer $A.$B(t, failpoint.$M($$$)) }'\n    selector: defer_statement",
+        "package m\nfunc TestX(t *testing.T) {\n\t«defer require.NoError(t, failpoint.Disable(\"x\"))»\n\tdefer f.Store(x)\n}\n",
+    );
 }
 
 #[test]
@@ -234,6 +280,17 @@ fn fixes_fill_templates_and_keep_indentation() {
 fn broken_code_is_matched_around_errors() {
     check("javascript", "rule: {pattern: console.log($$$)}", "if (a {\n  b();\n}\n«console.log(1)»;\n");
     check("python", "rule: {pattern: print($A)}", "def broken(:\n    pass\n«print(1)»\n");
+}
+
+/// Kotlin is parsed with ast-grep's grammar (`tree-sitter-kotlin-sg`), so rules written with its
+/// node kinds run unchanged.
+#[test]
+fn kotlin_rules_use_ast_grep_node_kinds() {
+    check(
+        "kotlin",
+        "rule:\n  kind: call_expression\n  all:\n    - has: {kind: navigation_expression, has: {kind: navigation_suffix, has: {kind: simple_identifier, regex: ^initialize$}}}\n    - has: {kind: call_suffix, has: {kind: value_arguments, has: {kind: value_argument, has: {kind: integer_literal, regex: ^512$}}}}",
+        "fun f() {\n    «keyGen.initialize(512)»\n    keyGen.initialize(4096)\n    initialize(512)\n}\n",
+    );
 }
 
 #[test]

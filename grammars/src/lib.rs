@@ -123,9 +123,11 @@ pub static LANGUAGES: [Language; 20] = [
         comments: C_LIKE, metavar: '$',
         contexts: [("", ""), ("class Praxis {\n", "\n}"), ("class Praxis { void praxis() {\n", ";\n} }")],
         grammar: tree_sitter_java::LANGUAGE),
+    // ast-grep's own Kotlin grammar, so ast-grep's Kotlin rules and their node kinds
+    // (`simple_identifier`, `call_suffix`, `navigation_expression`) work unchanged.
     language!("kotlin", aliases: ["kt"], ext: ["kt", "kts"], files: [], ids: ["kotlin"],
         comments: C_LIKE, metavar: 'µ', contexts: [("", ""), ("fun _() {\n", "\n}")],
-        grammar: tree_sitter_kotlin_ng::LANGUAGE),
+        grammar: tree_sitter_kotlin_sg::LANGUAGE),
     language!("c", aliases: [], ext: ["c", "h"], files: [], ids: ["c"],
         comments: C_LIKE, metavar: 'µ', contexts: C_CONTEXTS,
         grammar: tree_sitter_c::LANGUAGE),

@@ -8,22 +8,23 @@ use std::path::Path;
 use serde_json::{Value, json};
 use support::{fixture, praxis};
 
-/// ast-grep's language names, as Praxis spells them.
+/// ast-grep's language names and aliases (case-insensitive, as ast-grep reads them), as Praxis
+/// spells them.
 fn language(name: &str) -> &'static str {
-    match name {
-        "TypeScript" | "ts" => "typescript",
-        "Tsx" | "tsx" => "tsx",
-        "JavaScript" | "js" => "javascript",
-        "Python" | "py" => "python",
-        "Rust" | "rs" => "rust",
-        "Go" | "go" => "go",
-        "Java" | "java" => "java",
-        "C" | "c" => "c",
-        "Cpp" | "cpp" => "cpp",
-        "Ruby" | "rb" => "ruby",
-        "Kotlin" | "kt" => "kotlin",
-        "CSharp" | "cs" => "c-sharp",
-        other => panic!("no Praxis name for ast-grep language {other}"),
+    match name.to_ascii_lowercase().as_str() {
+        "typescript" | "ts" => "typescript",
+        "tsx" => "tsx",
+        "javascript" | "js" | "jsx" => "javascript",
+        "python" | "py" => "python",
+        "rust" | "rs" => "rust",
+        "go" | "golang" => "go",
+        "java" => "java",
+        "c" => "c",
+        "cpp" | "cc" | "c++" | "cxx" => "cpp",
+        "ruby" | "rb" => "ruby",
+        "kotlin" | "kt" => "kotlin",
+        "csharp" | "cs" => "c-sharp",
+        _ => panic!("no Praxis name for ast-grep language {name}"),
     }
 }
 
