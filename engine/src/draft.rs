@@ -30,7 +30,7 @@ pub fn draft_pattern(doc: &Document, selection: Range<usize>) -> Option<Draft> {
 fn derive_pattern(node: Node<'_>, text: &str) -> String {
     let mut replacements: Vec<(Range<usize>, String)> = Vec::new();
     let mut names: Vec<(String, String)> = Vec::new();
-    collect(node, node, text, &mut replacements, &mut names);
+    collect(node, text, &mut replacements, &mut names);
     let mut out = text[node.byte_range()].to_owned();
     let base = node.start_byte();
     for (range, metavar) in replacements.into_iter().rev() {
@@ -39,13 +39,34 @@ fn derive_pattern(node: Node<'_>, text: &str) -> String {
     out
 }
 
-fn collect(
-    root: Node<'_>,
-    node: Node<'_>,
-    text: &str,
-    out: &mut Vec<(Range<usize>, String)>,
-    names: &mut Vec<(String, String)>,
-) {
+/// Finds the literals and local names under `root`, in document order (without recursion, and
+/// with each node's field taken from its parent: a selection can be as deep as the file).
+fn collect(root: Node<'_>, text: &str, out: &mut Vec<(Range<usize>, String)>, names: &mut Vec<(String, String)>) {
+    let mut stack = vec![(root, None)];
+    while let Some((node, field)) = stack.pop() {
+        if node.id() != root.id()
+            && let Some(metavar) = replaced(node, field, text, names)
+        {
+            out.push((node.byte_range(), metavar));
+            continue;
+        }
+        let start = stack.len();
+        let mut cursor = node.walk();
+        let mut more = cursor.goto_first_child();
+        while more {
+            if cursor.node().is_named() {
+                stack.push((cursor.node(), cursor.field_name()));
+            }
+            more = cursor.goto_next_sibling();
+        }
+        stack[start..].reverse();
+    }
+}
+
+/// The metavariable `node` becomes if it is a literal, or a local name (not in a field that
+/// says what the code does: a called function, a method, a type…); the same text gets the same
+/// metavariable.
+fn replaced(node: Node<'_>, field: Option<&str>, text: &str, names: &mut Vec<(String, String)>) -> Option<String> {
     let kind = node.kind();
     let literal = kind.contains("string")
         || kind.contains("number")
@@ -53,54 +74,34 @@ fn collect(
         || kind.contains("float")
         || kind.ends_with("_literal");
     let is_name = kind == "identifier" || kind == "simple_identifier" || kind == "variable_name";
-    let keeps_meaning = node.parent().is_some_and(|parent| {
-        let field = field_of(parent, node);
-        matches!(
-            field.as_deref(),
-            Some(
-                "function"
-                    | "name"
-                    | "method"
-                    | "type"
-                    | "constructor"
-                    | "macro"
-                    | "object"
-                    | "operand"
-                    | "package"
-                    | "scope"
-                    | "attribute"
-                    | "property"
-                    | "field"
-            )
+    let keeps_meaning = matches!(
+        field,
+        Some(
+            "function"
+                | "name"
+                | "method"
+                | "type"
+                | "constructor"
+                | "macro"
+                | "object"
+                | "operand"
+                | "package"
+                | "scope"
+                | "attribute"
+                | "property"
+                | "field"
         )
-    }) || node.id() == root.id();
-    if (literal || (is_name && !keeps_meaning)) && node.id() != root.id() {
-        let code = &text[node.byte_range()];
-        let metavar = match names.iter().find(|(seen, _)| seen == code) {
-            Some((_, metavar)) => metavar.clone(),
-            None => {
-                let metavar = format!("${}", (b'A' + (names.len() % 26) as u8) as char);
-                names.push((code.to_owned(), metavar.clone()));
-                metavar
-            }
-        };
-        out.push((node.byte_range(), metavar));
-        return;
+    );
+    if !(literal || (is_name && !keeps_meaning)) {
+        return None;
     }
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        collect(root, child, text, out, names);
+    let code = &text[node.byte_range()];
+    if let Some((_, metavar)) = names.iter().find(|(seen, _)| seen == code) {
+        return Some(metavar.clone());
     }
-}
-
-fn field_of(parent: Node<'_>, child: Node<'_>) -> Option<String> {
-    let mut cursor = parent.walk();
-    for (index, candidate) in parent.children(&mut cursor).enumerate() {
-        if candidate == child {
-            return parent.field_name_for_child(index as u32).map(str::to_owned);
-        }
-    }
-    None
+    let metavar = format!("${}", (b'A' + (names.len() % 26) as u8) as char);
+    names.push((code.to_owned(), metavar.clone()));
+    Some(metavar)
 }
 
 #[cfg(test)]

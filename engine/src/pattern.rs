@@ -57,6 +57,30 @@ enum PNode {
 static METAVAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\$\$([A-Z_][A-Z0-9_]*)?|\$\$?([A-Z_][A-Z0-9_]*)").expect("valid regex"));
 
+/// How deep a pattern's syntax tree may be (far deeper than any pattern people write).
+const MAX_DEPTH: usize = 256;
+
+/// Whether the tree under `node` is more than `limit` levels deep; walks without recursion.
+fn deeper_than(node: Node<'_>, limit: usize) -> bool {
+    let mut cursor = node.walk();
+    let mut depth = 0;
+    loop {
+        if depth > limit {
+            return true;
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if depth == 0 || !cursor.goto_parent() {
+                return false;
+            }
+            depth -= 1;
+        }
+    }
+}
+
 /// What a stand-in identifier means.
 #[derive(Debug, Clone)]
 enum MetaSpec {
@@ -73,6 +97,11 @@ impl Pattern {
         let (text, metas) = substitute(code, language.metavar_char);
         if text.trim().is_empty() {
             return Err("the pattern is empty".into());
+        }
+        // Patterns are compiled and matched recursively: a hostile one must not be deep enough
+        // to overflow the stack.
+        if deeper_than(grammar::parse(language, &text, None).root_node(), MAX_DEPTH) {
+            return Err(format!("the pattern nests deeper than {MAX_DEPTH} levels"));
         }
         let build = |node: Node<'_>, source: &str| {
             let root = PNode::build(node, source, grammar, &metas);

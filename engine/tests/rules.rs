@@ -401,3 +401,27 @@ fn rules_that_bind_nothing_are_searched_once_per_node() {
     let found = report.findings.iter().find(|finding| &*finding.practice == "found-splits").unwrap();
     assert_eq!(found.range, 0..source.find(')').unwrap() + 1);
 }
+
+#[test]
+fn a_pattern_too_deep_to_match_safely_is_a_practice_error() {
+    // 50,000 nested parentheses overflowed the stack while the pattern was built.
+    let depth = 50_000;
+    let pattern = format!("{}x{}", "(".repeat(depth), ")".repeat(depth));
+    let yaml = format!("id: deep\nname: Deep\nlanguages: [python]\nrule:\n  pattern: '{pattern}'\n");
+    let errors = praxis_engine::Practice::from_yaml(&yaml, None).expect_err("too deep");
+    let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    assert!(message.contains("nests deeper than 256 levels"), "{message}");
+    // A deep pattern people write still compiles.
+    let nested = format!("{}x{}", "(".repeat(40), ")".repeat(40));
+    check("python", &format!("rule: {{pattern: '{nested}'}}"), &format!("y = «{nested}»\n"));
+}
+
+#[test]
+fn a_practice_drafted_from_a_deep_selection_does_not_overflow() {
+    use praxis_engine::Document;
+    let depth = 50_000;
+    let code = format!("y = {}x{}\n", "[".repeat(depth), "]".repeat(depth));
+    let doc = Document::new(praxis_grammars::by_name("python").unwrap(), code.as_str());
+    let draft = praxis_engine::draft_pattern(&doc, 4..code.len() - 1).expect("a node covers the selection");
+    assert_eq!(draft.pattern, format!("{}$A{}", "[".repeat(depth), "]".repeat(depth)));
+}
