@@ -200,3 +200,149 @@ fn settings_updates_keep_what_they_do_not_name() {
     assert_eq!((settings.space.as_deref(), settings.stats), (Some("backend"), Some(true)));
     assert_eq!(settings.practices, vec![std::path::PathBuf::from("rules")]);
 }
+
+/// Practice-file texts a fuzzed session types: working, broken, and in between.
+const PRACTICE_TEXTS: &[&str] = &[
+    "id: extra\nname: n\nlanguages: [python]\nrule: {pattern: f($$$)}\n",
+    "id: extra\nname: n\nlanguages: [python]\nrule: {kind: call, has: {kind: identifier, regex: ^a$}}\n",
+    "id: extra\nname: n\nlanguages: [python]\nrule: {pattern: '('}\n",
+    "id: extra\n  name: [",
+    "",
+    "id: no-print\nname: duplicate\nlanguages: [python]\nrule: {kind: identifier}\n",
+];
+
+/// Applies what is queued for every document, and the reloads a practice file asks for, as the
+/// workers and `Shared::reload` would.
+fn settle(state: &State) {
+    loop {
+        let mut reload = false;
+        for (uri, slot) in state.documents().all() {
+            while let Some((message, number)) = slot.next() {
+                reload |= state.apply(&uri, &slot, message).reload;
+                slot.done(number);
+            }
+        }
+        if !reload {
+            return;
+        }
+        state.forget_projects();
+        for (_, slot) in state.documents().all() {
+            let _ = slot.push(Message::Recheck);
+        }
+    }
+}
+
+/// Fuzz target: random sessions of opens, edits (ranges anywhere, past the end, reversed),
+/// whole-text changes, closes, hovers, code actions and practice-file edits on a few documents,
+/// for `FUZZ_SECONDS` (else 60 sessions). Nothing panics, and every open source document's
+/// diagnostics equal a fresh check of its text with the practices as they are.
+#[test]
+#[allow(clippy::print_stderr)]
+fn random_message_sequences_keep_every_document_equal_to_a_full_check() {
+    let seconds = std::env::var("FUZZ_SECONDS").ok().and_then(|seconds| seconds.parse::<u64>().ok());
+    let deadline = seconds.map(|seconds| std::time::Instant::now() + std::time::Duration::from_secs(seconds));
+    let only = std::env::var("FUZZ_SEED").ok().and_then(|seed| seed.parse::<u64>().ok());
+    // Seeds that failed once, kept as regression cases: 1656 found a reparse with a syntax error
+    // whose tree differed from a fresh parse's.
+    if only.is_none() {
+        session(1656);
+    }
+    let mut seed = 0u64;
+    while only
+        .map_or_else(|| deadline.map_or(seed < 60, |deadline| std::time::Instant::now() < deadline), |_| seed == 0)
+    {
+        seed += 1;
+        let seed = only.unwrap_or(seed);
+        let outcome = std::panic::catch_unwind(|| session(seed));
+        if outcome.is_err() {
+            eprintln!("fuzz target `messages` failed on seed {seed}: replay with FUZZ_SEED={seed}");
+            std::panic::resume_unwind(outcome.unwrap_err());
+        }
+    }
+    eprintln!("fuzz target `messages`: {seed} sessions");
+}
+
+fn session(seed: u64) {
+    let (dir, state, _) = setup();
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let names = ["a.py", "b.py", "notes.txt", "rules/extra.yaml"];
+    let uris: Vec<Uri> = names.iter().map(|name| Uri::from_file_path(dir.path().join(name)).unwrap()).collect();
+    let mut versions = [0i32; 4];
+    for _ in 0..rng.below(40) + 10 {
+        let pick = rng.below(names.len());
+        let (uri, practice) = (&uris[pick], names[pick].ends_with(".yaml"));
+        let text = |rng: &mut Rng| {
+            if practice {
+                PRACTICE_TEXTS[rng.below(PRACTICE_TEXTS.len())].to_owned()
+            } else {
+                (0..rng.below(8)).map(|_| SNIPPETS[rng.below(SNIPPETS.len())]).collect::<String>()
+            }
+        };
+        let Some(slot) = state.documents().get(uri) else {
+            versions[pick] = 1;
+            let start = text(&mut rng);
+            let slot = state.open(uri.clone(), if practice { "yaml" } else { "python" }, 1, start);
+            drop(slot);
+            settle(&state);
+            continue;
+        };
+        versions[pick] += 1;
+        let (lines, position) = (slot.open().text().lines().count() as u32 + 2, |rng: &mut Rng, lines: u32| {
+            Position::new(rng.below(lines as usize) as u32, rng.below(12) as u32)
+        });
+        match rng.below(10) {
+            0 => {
+                state.documents().remove(uri);
+                if practice {
+                    // The file on disk counts again (it does not exist).
+                    state.forget_projects();
+                    for (_, slot) in state.documents().all() {
+                        let _ = slot.push(Message::Recheck);
+                    }
+                }
+            }
+            1 => {
+                let change = TextDocumentContentChangeEvent { range: None, range_length: None, text: text(&mut rng) };
+                let _ = slot.push(Message::Change { version: versions[pick], changes: vec![change] });
+            }
+            2 => {
+                let at = position(&mut rng, lines);
+                drop(super::hover::hover(&state, &slot, at));
+            }
+            3 => {
+                let range = Range::new(position(&mut rng, lines), position(&mut rng, lines));
+                drop(super::actions::code_actions(&state, &slot, uri, range));
+            }
+            _ => {
+                // Several edits in one message, each range anywhere (past the end, reversed).
+                let changes = (0..rng.below(3) + 1)
+                    .map(|_| TextDocumentContentChangeEvent {
+                        range: Some(Range::new(position(&mut rng, lines), position(&mut rng, lines))),
+                        range_length: None,
+                        text: if practice {
+                            ["\n", "x", "id", ": ", "["][rng.below(5)].to_owned()
+                        } else {
+                            SNIPPETS[rng.below(SNIPPETS.len())].to_owned()
+                        },
+                    })
+                    .collect();
+                let _ = slot.push(Message::Change { version: versions[pick], changes });
+            }
+        }
+        settle(&state);
+        for (uri, slot) in state.documents().all() {
+            let open = slot.open();
+            let Content::Source(source) = &open.content else { continue };
+            let mut published: Vec<_> = source
+                .published
+                .iter()
+                .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
+                .collect();
+            published.sort();
+            let text = source.doc.text().to_owned();
+            drop(open);
+            let full = full_check(&state, dir.path(), &text);
+            assert_eq!(published, full, "seed {seed}: {} diverged from a full check:\n{text}", uri.as_str());
+        }
+    }
+}
