@@ -253,10 +253,9 @@ fn random_message_sequences_keep_every_document_equal_to_a_full_check() {
     {
         seed += 1;
         let seed = only.unwrap_or(seed);
-        let outcome = std::panic::catch_unwind(|| session(seed));
-        if outcome.is_err() {
+        if let Err(panic) = std::panic::catch_unwind(|| session(seed)) {
             eprintln!("fuzz target `messages` failed on seed {seed}: replay with FUZZ_SEED={seed}");
-            std::panic::resume_unwind(outcome.unwrap_err());
+            std::panic::resume_unwind(panic);
         }
     }
     eprintln!("fuzz target `messages`: {seed} sessions");
