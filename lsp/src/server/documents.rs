@@ -4,9 +4,14 @@
 //! document's parsing or checking; a request about a document waits until the messages before
 //! it are applied ([`Slot::settled`]).
 //!
+//! Practice files are the exception: they change what every document is checked with, so their
+//! edits are applied in the handler, in arrival order, before the reload they cause (they are
+//! text only, no parsing).
+//!
 //! Lock order: a slot's `open` is only taken on blocking threads, never while holding another
-//! slot's, except that a source document's worker reads open practice files (see
-//! [`Documents::practice_texts`]), whose workers never take another lock.
+//! slot's, except a practice file's (a moment, in a handler) and a source document's worker
+//! reading the open practice files (see [`Documents::practice_texts`]); nothing holding a
+//! practice file's `open` takes another lock.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;

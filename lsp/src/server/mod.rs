@@ -152,19 +152,15 @@ impl Shared {
                 let (uri, slot) = (uri.clone(), slot.clone());
                 self.blocking("checking a document", move |state| state.apply(&uri, &slot, message)).await
             };
-            let outcome = applied.unwrap_or_default();
             tracing::debug!("applied message {number} to {}", uri.as_str());
             let publishing = self.publishing.lock().await;
-            if let Some(publish) = outcome.publish
+            if let Some(publish) = applied.flatten()
                 && self.state.documents().is_current(&uri, &slot)
             {
                 self.send(vec![publish]).await;
             }
             drop(publishing);
             slot.done(number);
-            if outcome.reload {
-                self.reload();
-            }
             self.after_publish().await;
         }
     }
@@ -175,7 +171,9 @@ impl Shared {
     fn reload(&self) {
         self.state.forget_projects();
         for (uri, slot) in self.state.documents().all() {
-            self.queue(&uri, slot, Message::Recheck);
+            if !slot.practice_file {
+                self.queue(&uri, slot, Message::Recheck);
+            }
         }
         let reload = self.reloads.fetch_add(1, Ordering::SeqCst) + 1;
         let shared = self.clone();
@@ -385,7 +383,11 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let slot = self.state().open(doc.uri.clone(), &doc.language_id, doc.version, doc.text);
-        tokio::spawn(self.shared.clone().work(doc.uri, slot));
+        if slot.practice_file {
+            self.reload();
+        } else {
+            tokio::spawn(self.shared.clone().work(doc.uri, slot));
+        }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -394,6 +396,11 @@ impl LanguageServer for Backend {
             tracing::warn!("change to a document that is not open: {}", doc.uri.as_str());
             return;
         };
+        if slot.practice_file {
+            self.state().edit_practice_file(&slot, doc.version, params.content_changes);
+            self.reload();
+            return;
+        }
         let message = Message::Change { version: doc.version, changes: params.content_changes };
         self.shared.queue(&doc.uri, slot, message);
     }

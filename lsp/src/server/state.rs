@@ -24,14 +24,6 @@ use crate::practices;
 /// Diagnostics to publish for one document.
 pub type Publish = (Uri, Option<i32>, Vec<Diagnostic>);
 
-/// What applying one message to a document did.
-#[derive(Default)]
-pub struct Outcome {
-    pub publish: Option<Publish>,
-    /// A practice file changed: every project loads again.
-    pub reload: bool,
-}
-
 /// What the user is told, each thing once.
 #[derive(Default)]
 struct Notices {
@@ -225,27 +217,44 @@ impl State {
                 .any(|folder| config.settings.practices.iter().any(|dir| path.starts_with(folder.join(dir)))))
     }
 
-    /// Adds a document the client opened, with its [`Message::Open`] queued: the caller starts
-    /// its worker. Costs no parsing and no disk.
+    /// Adds a document the client opened. A source document gets its [`Message::Open`] queued,
+    /// and the caller starts its worker; a practice file is complete as it is (its text is what
+    /// the projects read), and the caller reloads. Costs no parsing and no disk.
     pub fn open(&self, uri: Uri, language_id: &str, version: i32, text: String) -> Arc<Slot> {
         let path = uri.to_file_path().map(|path| path.into_owned());
         let language =
             path.as_deref().and_then(praxis_grammars::by_path).or_else(|| praxis_grammars::by_language_id(language_id));
         let practice_file = path.as_deref().is_some_and(|path| self.is_practice_file(path));
         let slot = Arc::new(Slot::new(path, language, practice_file, Open { version, content: Content::Text(text) }));
-        let start = slot.push(Message::Open);
-        debug_assert!(start, "a new document has no worker yet");
+        if !practice_file {
+            let start = slot.push(Message::Open);
+            debug_assert!(start, "a new document has no worker yet");
+        }
         self.documents.insert(uri, slot.clone());
         slot
     }
 
-    /// Applies one message to a document (the worker's job): parses, checks, and says what to
-    /// publish.
-    pub fn apply(&self, uri: &Uri, slot: &Slot, message: Message) -> Outcome {
+    /// Applies edits to an open practice file at once, in the handler: practice files change
+    /// what every document is checked with, so their edits must be in place, in arrival order,
+    /// before any project loads again. Text edits only: no parsing.
+    pub fn edit_practice_file(&self, slot: &Slot, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
+        let encoding = self.config().encoding;
+        let mut open = slot.open();
+        open.version = version;
+        if let Content::Text(text) = &mut open.content {
+            for change in changes {
+                apply_text(text, change, encoding);
+            }
+        }
+    }
+
+    /// Applies one message to a source document (the worker's job): parses, checks, and says
+    /// what to publish.
+    pub fn apply(&self, uri: &Uri, slot: &Slot, message: Message) -> Option<Publish> {
         let mut open = slot.open();
         match message {
             Message::Open => {
-                let Content::Text(text) = &mut open.content else { return Outcome::default() };
+                let Content::Text(text) = &mut open.content else { return None };
                 let text = std::mem::take(text);
                 let too_large = text.len() as u64 > crate::files::MAX_FILE_BYTES;
                 let checked = slot.language.filter(|_| !slot.practice_file);
@@ -258,21 +267,21 @@ impl State {
                         let doc = Document::new(language, text);
                         let source = Source { doc, raw: Vec::new(), published: Vec::new(), project, counted: false };
                         open.content = Content::Source(source);
-                        Outcome { publish: self.recheck(uri, slot, &mut open, None), reload: false }
+                        self.recheck(uri, slot, &mut open, None)
                     }
                     _ => {
                         open.content = Content::Text(text);
-                        Outcome { publish: None, reload: slot.practice_file }
+                        None
                     }
                 }
             }
             Message::Change { version, changes } => self.change(uri, slot, &mut open, version, changes),
             Message::Recheck => {
-                let Content::Source(source) = &mut open.content else { return Outcome::default() };
+                let Content::Source(source) = &mut open.content else { return None };
                 // A document's project may have appeared or gone.
                 source.project = slot.path.as_deref().and_then(|path| self.project_key(path));
                 source.raw.clear();
-                Outcome { publish: self.recheck(uri, slot, &mut open, None), reload: false }
+                self.recheck(uri, slot, &mut open, None)
             }
         }
     }
@@ -285,7 +294,7 @@ impl State {
         open: &mut Open,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
-    ) -> Outcome {
+    ) -> Option<Publish> {
         let encoding = self.config().encoding;
         open.version = version;
         let mut touched: Option<Range<usize>> = None;
@@ -294,7 +303,7 @@ impl State {
                 for change in changes {
                     apply_text(text, change, encoding);
                 }
-                return Outcome { publish: None, reload: slot.practice_file };
+                return None;
             }
             Content::Source(source) => {
                 for change in changes {
@@ -325,9 +334,9 @@ impl State {
         {
             open.content = Content::Text(source.doc.text().to_owned());
             self.say_too_large(slot.path.as_deref(), uri);
-            return Outcome { publish: Some((uri.clone(), Some(version), Vec::new())), reload: false };
+            return Some((uri.clone(), Some(version), Vec::new()));
         }
-        Outcome { publish: self.recheck(uri, slot, open, touched), reload: false }
+        self.recheck(uri, slot, open, touched)
     }
 
     /// Re-checks an open source document: only what an edit of `region` can have changed when

@@ -211,22 +211,22 @@ const PRACTICE_TEXTS: &[&str] = &[
     "id: no-print\nname: duplicate\nlanguages: [python]\nrule: {kind: identifier}\n",
 ];
 
-/// Applies what is queued for every document, and the reloads a practice file asks for, as the
-/// workers and `Shared::reload` would.
+/// Applies what is queued for every document, as the workers would.
 fn settle(state: &State) {
-    loop {
-        let mut reload = false;
-        for (uri, slot) in state.documents().all() {
-            while let Some((message, number)) = slot.next() {
-                reload |= state.apply(&uri, &slot, message).reload;
-                slot.done(number);
-            }
+    for (uri, slot) in state.documents().all() {
+        while let Some((message, number)) = slot.next() {
+            state.apply(&uri, &slot, message);
+            slot.done(number);
         }
-        if !reload {
-            return;
-        }
-        state.forget_projects();
-        for (_, slot) in state.documents().all() {
+    }
+}
+
+/// What `Shared::reload` does: every project loads again, every source document is checked
+/// again.
+fn reload(state: &State) {
+    state.forget_projects();
+    for (_, slot) in state.documents().all() {
+        if !slot.practice_file {
             let _ = slot.push(Message::Recheck);
         }
     }
@@ -281,7 +281,9 @@ fn session(seed: u64) {
             versions[pick] = 1;
             let start = text(&mut rng);
             let slot = state.open(uri.clone(), if practice { "yaml" } else { "python" }, 1, start);
-            drop(slot);
+            if slot.practice_file {
+                reload(&state);
+            }
             settle(&state);
             continue;
         };
@@ -294,15 +296,12 @@ fn session(seed: u64) {
                 state.documents().remove(uri);
                 if practice {
                     // The file on disk counts again (it does not exist).
-                    state.forget_projects();
-                    for (_, slot) in state.documents().all() {
-                        let _ = slot.push(Message::Recheck);
-                    }
+                    reload(&state);
                 }
             }
             1 => {
                 let change = TextDocumentContentChangeEvent { range: None, range_length: None, text: text(&mut rng) };
-                let _ = slot.push(Message::Change { version: versions[pick], changes: vec![change] });
+                send(&state, &slot, versions[pick], vec![change]);
             }
             2 => {
                 let at = position(&mut rng, lines);
@@ -325,7 +324,7 @@ fn session(seed: u64) {
                         },
                     })
                     .collect();
-                let _ = slot.push(Message::Change { version: versions[pick], changes });
+                send(&state, &slot, versions[pick], changes);
             }
         }
         settle(&state);
@@ -343,5 +342,16 @@ fn session(seed: u64) {
             let full = full_check(&state, dir.path(), &text);
             assert_eq!(published, full, "seed {seed}: {} diverged from a full check:\n{text}", uri.as_str());
         }
+    }
+}
+
+/// What `didChange` does: a practice file is edited at once and reloads; a source document
+/// queues the change.
+fn send(state: &State, slot: &Slot, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
+    if slot.practice_file {
+        state.edit_practice_file(slot, version, changes);
+        reload(state);
+    } else {
+        let _ = slot.push(Message::Change { version, changes });
     }
 }
