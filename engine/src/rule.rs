@@ -134,12 +134,12 @@ pub(crate) fn compile(
     // Utils refer only to earlier ones: their purity is known in order.
     let mut pure_utils = Vec::with_capacity(utils.len());
     for util in &mut utils {
-        util.mark_memo(&pure_utils);
+        util.mark_memo(&pure_utils, true);
         pure_utils.push(util.pure(&pure_utils));
     }
-    top.mark_memo(&pure_utils);
+    top.mark_memo(&pure_utils, false);
     for (_, rule) in &mut constraints {
-        rule.mark_memo(&pure_utils);
+        rule.mark_memo(&pure_utils, false);
     }
     if compiler.errors.is_empty() && !top.is_positive(&utils) {
         compiler.errors.push(RuleError {
@@ -642,17 +642,26 @@ impl Rule {
         }
     }
 
-    /// Marks every relation in the rule whose result can be remembered.
-    fn mark_memo(&mut self, pure_utils: &[bool]) {
+    /// Marks the relations in the rule whose result is worth remembering: pure ones that can be
+    /// tested at one node more than once per check (`nested`: below another relation, in a
+    /// `stopBy` or an `ofRule`, or in a util), and a pure `has` to the end over all children,
+    /// whose failed search vouches for every node below. A relation the walk tests once per
+    /// node gains nothing from a table.
+    fn mark_memo(&mut self, pure_utils: &[bool], nested: bool) {
         match self {
-            Rule::All(rules) | Rule::Any(rules) => rules.iter_mut().for_each(|rule| rule.mark_memo(pure_utils)),
-            Rule::Not(rule) => rule.mark_memo(pure_utils),
-            Rule::NthChild { of_rule: Some(rule), .. } => rule.mark_memo(pure_utils),
+            Rule::All(rules) | Rule::Any(rules) => {
+                rules.iter_mut().for_each(|rule| rule.mark_memo(pure_utils, nested));
+            }
+            Rule::Not(rule) => rule.mark_memo(pure_utils, nested),
+            Rule::NthChild { of_rule: Some(rule), .. } => rule.mark_memo(pure_utils, true),
             Rule::Relation(relation) => {
-                relation.memo = relation.rule.pure(pure_utils);
-                relation.rule.mark_memo(pure_utils);
+                let whole = relation.direction == Direction::Has
+                    && matches!(relation.stop, Stop::End)
+                    && relation.field.is_none();
+                relation.memo = (nested || whole) && relation.rule.pure(pure_utils);
+                relation.rule.mark_memo(pure_utils, true);
                 if let Stop::Rule(stop) = &mut relation.stop {
-                    stop.mark_memo(pure_utils);
+                    stop.mark_memo(pure_utils, true);
                 }
             }
             Rule::Pattern(_)
