@@ -47,7 +47,14 @@ impl Projects {
     /// The project for `key`, loaded with `load` on first use. Blocks while another thread loads
     /// the same project.
     pub fn get(&self, key: &Path, load: impl FnOnce() -> Option<Project>) -> Option<Arc<Project>> {
-        let cell = lock(&self.cells).entry(key.to_path_buf()).or_default().clone();
+        let cell = {
+            let mut cells = lock(&self.cells);
+            // Looked up first: this runs on every keystroke, and the key is only copied once.
+            match cells.get(key) {
+                Some(cell) => cell.clone(),
+                None => cells.entry(key.to_path_buf()).or_default().clone(),
+            }
+        };
         cell.get_or_init(|| load().map(Arc::new)).clone()
     }
 

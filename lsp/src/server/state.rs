@@ -257,11 +257,10 @@ impl State {
                 let Content::Text(text) = &mut open.content else { return None };
                 let text = std::mem::take(text);
                 let too_large = text.len() as u64 > crate::files::MAX_FILE_BYTES;
-                let checked = slot.language.filter(|_| !slot.practice_file);
-                if too_large && checked.is_some() {
+                if too_large && slot.language.is_some() {
                     self.say_too_large(slot.path.as_deref(), uri);
                 }
-                match checked {
+                match slot.language {
                     Some(language) if !too_large => {
                         let project = slot.path.as_deref().and_then(|path| self.project_key(path));
                         let doc = Document::new(language, text);

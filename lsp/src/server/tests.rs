@@ -102,23 +102,15 @@ fn setup() -> (tempfile::TempDir, State, Uri) {
     (dir, state, uri)
 }
 
-/// Applies what is queued for the document, as its worker would.
-fn drain(state: &State, uri: &Uri, slot: &Slot) {
-    while let Some((message, number)) = slot.next() {
-        state.apply(uri, slot, message);
-        slot.done(number);
-    }
-}
-
 fn open(state: &State, uri: &Uri, text: &str) -> Arc<Slot> {
     let slot = state.open(uri.clone(), "python", 1, text.to_owned());
-    drain(state, uri, &slot);
+    settle(state);
     slot
 }
 
-fn change(state: &State, uri: &Uri, slot: &Slot, version: i32, change: TextDocumentContentChangeEvent) {
+fn change(state: &State, slot: &Slot, version: i32, change: TextDocumentContentChangeEvent) {
     assert!(slot.push(Message::Change { version, changes: vec![change] }), "no worker runs");
-    drain(state, uri, slot);
+    settle(state);
 }
 
 fn full_check(state: &State, root: &Path, text: &str) -> Vec<((usize, usize), String, String)> {
@@ -158,7 +150,7 @@ fn incremental_results_equal_a_full_check() {
                 range_length: None,
                 text: insert.to_owned(),
             };
-            change(&state, &uri, &slot, step + 2, edit);
+            change(&state, &slot, step + 2, edit);
             let (text, mut incremental) = {
                 let open = slot.open();
                 let Content::Source(source) = &open.content else { unreachable!() };
@@ -186,7 +178,7 @@ fn positions_round_trip_through_edits() {
         range_length: None,
         text: "y".into(),
     };
-    change(&state, &uri, &slot, 2, edit);
+    change(&state, &slot, 2, edit);
     assert_eq!(slot.open().text(), "x = '😀'\nprint(y)\n");
 }
 
