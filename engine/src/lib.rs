@@ -15,6 +15,7 @@ pub mod model;
 mod pattern;
 mod practice;
 mod rule;
+pub mod schema;
 mod suppress;
 mod yaml;
 

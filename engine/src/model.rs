@@ -3,17 +3,21 @@
 //!
 //! This is data only. Checking that it makes sense (languages exist, rules compile, examples
 //! pass) is [`crate::practice`]'s job, which reports each mistake with its position.
+//!
+//! The JSON Schema that editors use to complete and check practice files is derived from these
+//! types ([`crate::schema`]): their doc comments are the descriptions editors show.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use schemars::JsonSchema;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 /// How serious a finding is. Ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Hint,
@@ -53,44 +57,69 @@ impl FromStr for Severity {
     }
 }
 
-/// One practice document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A team's coding practice: why it matters, the rule that finds its violations, and examples
+/// that prove the rule right.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "Praxis practice")]
 pub struct PracticeDoc {
+    /// A unique id in kebab-case, such as `no-console-log`; suppressions and configs name it.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
     pub id: String,
+    /// A short title, shown with every finding.
+    #[schemars(length(min = 1))]
     pub name: String,
+    /// Why it matters and what to do instead (Markdown), shown on hover.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// How serious a finding is; a project's `.praxis/config.toml` can override it.
     #[serde(default)]
     pub severity: Severity,
+    /// The languages the rule applies to, by name or alias (`praxis languages` lists them).
+    #[schemars(schema_with = "crate::schema::language_list")]
     pub languages: Vec<String>,
+    /// The finding's message; `$NAME` inserts what a metavariable matched. Defaults to the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// What to find: ast-grep's rule object (see docs/rules.md).
     pub rule: RuleConfig,
+    /// Named rules that `matches` refers to.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub utils: BTreeMap<String, RuleConfig>,
+    /// Rules that what a metavariable matched must also match, by metavariable name (`ARG`
+    /// for `$ARG`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub constraints: BTreeMap<String, RuleConfig>,
+    /// Replacement code for the matched node; `$NAME` and `$$$NAME` insert what metavariables
+    /// matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// Globs (relative to the project root) of the only files checked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// Globs of files never checked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignores: Vec<String>,
+    /// A page about the practice, linked from every finding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(url)]
     pub url: Option<String>,
+    /// Free-form labels.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Code the rule must flag and code it must not: `praxis test` runs them.
     #[serde(default, skip_serializing_if = "Examples::is_empty")]
     pub examples: Examples,
 }
 
 /// Code that must be flagged (`bad`) and code that must not (`good`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Examples {
+    /// Code the rule must flag.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bad: Vec<Example>,
+    /// Code the rule must not flag.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub good: Vec<Example>,
 }
@@ -101,42 +130,61 @@ impl Examples {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One example: a snippet of code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Example {
+    /// The code.
     pub code: String,
+    /// Its language, when the practice has more than one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::schema::language_name")]
     pub language: Option<String>,
 }
 
 /// A rule as written: ast-grep's rule object. Every key present must hold (an implicit `all`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Rule")]
 pub struct RuleConfig {
+    /// Matches code that looks like this, with `$NAME` (one node), `$$$NAME` (any number)
+    /// and `$_` metavariables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<PatternConfig>,
+    /// Matches nodes of this tree-sitter kind, such as `call_expression`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Matches nodes whose text this (Rust) regular expression finds a match in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
+    /// Matches the `@match` capture (or the whole match) of this tree-sitter query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// Matches nodes with an ancestor that matches this rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inside: Option<Box<RuleConfig>>,
+    /// Matches nodes with a descendant that matches this rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has: Option<Box<RuleConfig>>,
+    /// Matches nodes with an earlier sibling that matches this rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows: Option<Box<RuleConfig>>,
+    /// Matches nodes with a later sibling that matches this rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedes: Option<Box<RuleConfig>>,
+    /// Matches nodes that match every rule in the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<Vec<RuleConfig>>,
+    /// Matches nodes that match at least one rule in the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub any: Option<Vec<RuleConfig>>,
+    /// Matches nodes that do not match this rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<RuleConfig>>,
+    /// Matches nodes that match the util of this name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<String>,
+    /// Matches nodes at this position among their named siblings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nth_child: Option<NthChildConfig>,
     /// Only in relational rules: how far the search goes.

@@ -8,6 +8,8 @@ mod practices;
 mod project;
 mod remote;
 mod report;
+#[cfg(test)]
+mod schemas;
 mod server;
 mod starter;
 mod usage;

@@ -5,32 +5,43 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use praxis_engine::Severity;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const PRAXIS_DIR: &str = ".praxis";
 pub const CONFIG_FILE: &str = "config.toml";
 pub const DEFAULT_PRACTICES: &str = ".praxis/practices";
 
-#[derive(Debug, Clone, Default, Deserialize)]
+// Its JSON Schema (`editors/schemas/config.schema.json`) is derived from this type: the doc
+// comments are what editors show.
+/// The project's Praxis settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Praxis project config (.praxis/config.toml)")]
 pub struct Config {
-    /// Whether usage statistics go to the server (default: yes, when there is one).
+    /// Whether anonymous usage counts go to the team's server (default: yes, when there is one).
     #[serde(default)]
     pub stats: Option<bool>,
+    /// The team's server and space this project follows.
     #[serde(default)]
     pub server: Option<ServerConfig>,
+    /// Where the project's practices are, and which are turned off.
     #[serde(default)]
     pub practices: PracticesConfig,
-    /// Severity overrides by practice id.
+    /// Severity overrides by practice id, such as `no-console-log = "error"`.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
 }
 
 /// The team's server and space this project follows.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
+    /// The server's address, such as `https://praxis.example.com` (`http://` only for loopback).
+    #[schemars(url)]
     pub url: String,
+    /// The space to follow: its name on the server.
+    #[schemars(regex(pattern = praxis_sync::wire::SPACE_NAME_PATTERN))]
     pub space: String,
     /// A PEM file of CA certificates to trust besides the system's (a private CA); in a
     /// project's config, relative to the project root.
@@ -66,7 +77,7 @@ impl UserConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PracticesConfig {
     /// Practice folders, relative to the project root.

@@ -326,6 +326,9 @@ impl<'de> Deserialize<'de> for ListedPractice {
     }
 }
 
+/// What a space name is, as a regular expression (for schemas): what [`valid_space_name`] accepts.
+pub const SPACE_NAME_PATTERN: &str = "^[a-z0-9-]{1,64}$";
+
 /// Whether `name` is a space name: `[a-z0-9-]+`, at most 64 characters.
 pub fn valid_space_name(name: &str) -> bool {
     !name.is_empty()

@@ -3,6 +3,7 @@
 //! endpoint cannot be documented without existing).
 
 use axum::Json;
+use praxis_engine::schema::practice_schema;
 use serde_json::{Map, Value, json};
 
 /// One documented endpoint.
@@ -142,23 +143,34 @@ fn new_user() -> Value {
 }
 
 fn new_space() -> Value {
-    object(&["name"], json!({"name": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}}))
+    object(&["name"], json!({"name": {"type": "string", "pattern": praxis_sync::wire::SPACE_NAME_PATTERN}}))
 }
 
 fn membership() -> Value {
     object(&["role"], json!({"role": {"enum": ["admin", "member"]}}))
 }
 
+/// Where the engine's schemas put their shared definitions: the document's components.
+const COMPONENTS: &str = "/components/schemas";
+
+/// The JSON form of a practice's YAML, from the engine's model, plus an optional status. Its
+/// definitions (the rule object, …) are the document's components ([`practice_components`]).
 fn practice() -> Value {
-    json!({
-        "type": "object",
-        "description": "The JSON form of a practice's YAML, plus an optional status",
-        "required": ["id", "name", "languages", "rule"],
-        "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"}, "languages": {"type": "array", "items": {"type": "string"}},
-            "rule": {"type": "object"}, "status": {"enum": ["draft", "active"]},
-        },
-    })
+    let mut schema = practice_schema(COMPONENTS);
+    if let Some(root) = schema.as_object_mut() {
+        root.remove("$schema");
+        root.remove("components");
+    }
+    schema["description"] = json!("The JSON form of a practice's YAML, plus an optional status");
+    schema["properties"]["status"] = json!({"enum": ["draft", "active"], "description": "Default: active for admins"});
+    schema
+}
+
+fn practice_components() -> Map<String, Value> {
+    match practice_schema(COMPONENTS)["components"]["schemas"].take() {
+        Value::Object(schemas) => schemas,
+        _ => Map::new(),
+    }
 }
 
 fn example() -> Value {
@@ -210,13 +222,18 @@ pub fn spec() -> Value {
         let item = paths.entry(endpoint.path).or_insert_with(|| json!({}));
         item[endpoint.method] = operation;
     }
+    let mut schemas = practice_components();
+    schemas.insert(
+        "Error".into(),
+        json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Praxis sync server", "version": env!("CARGO_PKG_VERSION")},
         "servers": [{"url": "/api/v1"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}},
+            "schemas": schemas,
         },
         "paths": paths,
     })
@@ -224,4 +241,31 @@ pub fn spec() -> Value {
 
 pub async fn document() -> Json<Value> {
     Json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body of `PUT /spaces/{space}/practices/{id}` is the engine's practice schema: a real
+    /// practice (with a status) passes, a misspelt rule key does not, and every `$ref` resolves
+    /// within the document.
+    #[test]
+    fn the_practice_body_is_the_engines_schema() {
+        let mut root = spec();
+        root["$ref"] = json!(
+            "#/paths/~1spaces~1%7Bspace%7D~1practices~1%7Bid%7D/put/requestBody/content/application~1json/schema"
+        );
+        let validator = jsonschema::validator_for(&root).expect("the practice body's schema compiles");
+        let practice = json!({
+            "id": "no-console-log", "name": "Log through the logger", "languages": ["typescript"],
+            "rule": {"pattern": "console.log($$$A)", "not": {"inside": {"kind": "catch_clause", "stopBy": "end"}}},
+            "examples": {"bad": [{"code": "console.log(1)"}]}, "status": "draft",
+        });
+        let problems: Vec<String> = validator.iter_errors(&practice).map(|err| err.to_string()).collect();
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut misspelt = practice.clone();
+        misspelt["rule"] = json!({"patern": "console.log($$$A)"});
+        assert!(!validator.is_valid(&misspelt));
+    }
 }
