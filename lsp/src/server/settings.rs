@@ -33,9 +33,10 @@ impl Settings {
             self.practices = practices;
             changed = true;
         }
+        // Editors' settings UIs send an empty string for a setting left blank: that is unset.
         for (key, slot) in [("server", &mut self.server), ("space", &mut self.space)] {
             if let Some(value) = map.get(key) {
-                *slot = value.as_str().map(str::to_owned);
+                *slot = value.as_str().filter(|text| !text.trim().is_empty()).map(str::to_owned);
                 changed = true;
             }
         }

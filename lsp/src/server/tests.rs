@@ -191,6 +191,10 @@ fn settings_updates_keep_what_they_do_not_name() {
     assert!(settings.update(&serde_json::json!({"praxis": {"space": "backend"}})));
     assert_eq!((settings.space.as_deref(), settings.stats), (Some("backend"), Some(true)));
     assert_eq!(settings.practices, vec![std::path::PathBuf::from("rules")]);
+    // What VS Code sends for settings left blank: the server follows nothing, as with none.
+    assert!(settings.update(&serde_json::json!({"praxis": {"server": "", "space": " ", "practices": []}})));
+    assert_eq!((settings.server.as_deref(), settings.space.as_deref()), (None, None));
+    assert!(settings.practices.is_empty());
 }
 
 /// Practice-file texts a fuzzed session types: working, broken, and in between.
