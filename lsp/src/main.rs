@@ -3,13 +3,13 @@
 //! for `praxis lsp`, to the protocol.
 
 mod cli;
+#[cfg(test)]
+mod editor_files;
 mod files;
 mod practices;
 mod project;
 mod remote;
 mod report;
-#[cfg(test)]
-mod schemas;
 mod server;
 mod starter;
 mod usage;

@@ -28,7 +28,11 @@ enum Command {
     /// Run every practice's good and bad examples.
     Test(PracticeArgs),
     /// List the supported languages, their file extensions and LSP languageIds.
-    Languages,
+    Languages {
+        /// `json` is for editor setups and scripts.
+        #[arg(long, value_enum, default_value = "human")]
+        format: ListFormat,
+    },
     /// Show a practice's description and examples.
     Explain {
         /// The practice id.
@@ -103,6 +107,13 @@ pub enum Format {
     Github,
 }
 
+/// How a listing is printed: a table for people, or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Error,
@@ -150,7 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
     match args.command {
         Command::Check(check) => check::run(check),
         Command::Test(practices) => test::run(&practices),
-        Command::Languages => languages::run(),
+        Command::Languages { format } => languages::run(format),
         Command::Explain { id, practices } => explain::run(&id, &practices),
         Command::Init { dir } => init::run(dir),
         Command::Lsp { stdio: _ } => crate::server::run().map(|()| Exit::Clean),

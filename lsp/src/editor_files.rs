@@ -1,32 +1,60 @@
-//! The JSON Schemas editors use for Praxis's own files, generated from the models that read
-//! them and checked in under `editors/schemas/` (the VS Code extension ships them; other
-//! editors' YAML and TOML servers can point at them). A test fails when a checked-in file is
-//! not what the models generate; `PRAXIS_UPDATE_SCHEMAS=1 cargo test -p praxis schemas`
-//! rewrites them.
+//! Files under `editors/` that are generated from the models, checked in so that editors and
+//! users can take them as they are: the JSON Schemas of practice files and
+//! `.praxis/config.toml` (`editors/schemas/`; the VS Code extension ships them, other editors'
+//! YAML and TOML servers can point at them) and the LSP4IJ template for JetBrains IDEs
+//! (`editors/jetbrains/lsp4ij/template.json`, its file mappings from the language registry). A
+//! test fails when a checked-in file is not what the models generate;
+//! `PRAXIS_UPDATE_EDITOR_FILES=1 cargo test -p praxis editor_files` rewrites them.
 
 use praxis_engine::schema::{DEFINITIONS, practice_schema, root_schema};
+use serde_json::{Value, json};
 
 use crate::project::Config;
 
-/// Each schema file under `editors/schemas/`, with its content.
-pub fn files() -> [(&'static str, serde_json::Value); 2] {
-    [("practice.schema.json", practice_schema(DEFINITIONS)), ("config.schema.json", root_schema::<Config>(DEFINITIONS))]
+/// Each generated file, relative to `editors/`, with its content.
+pub fn files() -> [(&'static str, Value); 3] {
+    [
+        ("schemas/practice.schema.json", practice_schema(DEFINITIONS)),
+        ("schemas/config.schema.json", root_schema::<Config>(DEFINITIONS)),
+        ("jetbrains/lsp4ij/template.json", lsp4ij_template()),
+    ]
+}
+
+/// LSP4IJ's user-defined server template (its `template.json` format): the command, and one
+/// file-name-pattern mapping per language Praxis checks, with the LSP language id it expects.
+fn lsp4ij_template() -> Value {
+    let mappings: Vec<Value> = praxis_grammars::all()
+        .map(|language| {
+            let patterns: Vec<String> = language
+                .extensions
+                .iter()
+                .map(|extension| format!("*.{extension}"))
+                .chain(language.file_names.iter().map(|name| (*name).to_owned()))
+                .collect();
+            json!({"fileType": {"name": language.name, "patterns": patterns}, "languageId": language.language_ids[0]})
+        })
+        .collect();
+    json!({
+        "id": "praxis",
+        "name": "Praxis",
+        // `sh -c` gives the server the login shell's PATH (where `cargo install` puts praxis).
+        "programArgs": {"default": "sh -c \"praxis lsp\"", "windows": "cmd /c praxis lsp"},
+        "fileTypeMappings": mappings,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use serde_json::{Value, json};
-
     use super::*;
 
-    fn schemas_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../editors/schemas")
+    fn editors_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../editors")
     }
 
     fn validator(name: &str) -> jsonschema::Validator {
-        let (_, schema) = files().into_iter().find(|(file, _)| *file == name).unwrap();
+        let (_, schema) = files().into_iter().find(|(file, _)| file.ends_with(name)).unwrap();
         jsonschema::validator_for(&schema).unwrap_or_else(|err| panic!("{name} is a valid JSON Schema: {err}"))
     }
 
@@ -35,14 +63,15 @@ mod tests {
     }
 
     #[test]
-    fn checked_in_schemas_are_up_to_date() {
-        let update = std::env::var_os("PRAXIS_UPDATE_SCHEMAS").is_some();
+    fn checked_in_files_are_up_to_date() {
+        let update = std::env::var_os("PRAXIS_UPDATE_EDITOR_FILES").is_some();
         let mut stale = Vec::new();
-        for (name, schema) in files() {
-            let path = schemas_dir().join(name);
-            let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+        for (name, content) in files() {
+            let path = editors_dir().join(name);
+            let text = serde_json::to_string_pretty(&content).unwrap() + "\n";
             if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
                 if update {
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                     std::fs::write(&path, text).unwrap();
                 } else {
                     stale.push(path.display().to_string());
@@ -51,7 +80,7 @@ mod tests {
         }
         assert!(
             stale.is_empty(),
-            "out of date: {}; run `PRAXIS_UPDATE_SCHEMAS=1 cargo test -p praxis schemas` and commit the result",
+            "out of date: {}; run `PRAXIS_UPDATE_EDITOR_FILES=1 cargo test -p praxis editor_files` and commit the result",
             stale.join(", ")
         );
     }
@@ -154,6 +183,37 @@ mod tests {
         for mistake in ["[severity]\nb = \"fatal\"\n", "[server]\nurl = \"https://x\"\n", "[practice]\npaths = []\n"] {
             let value: Value = toml::from_str(mistake).unwrap();
             assert!(!problems(&validator, &value).is_empty(), "the schema flags {mistake:?}");
+        }
+    }
+
+    /// The template users import maps every file Praxis checks, each to a language id the
+    /// server takes for that file's language, and starts `praxis lsp`.
+    #[test]
+    fn the_lsp4ij_template_maps_every_language_to_its_language_id() {
+        let path = editors_dir().join("jetbrains/lsp4ij/template.json");
+        let template: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(template["programArgs"]["default"].as_str().unwrap().contains("praxis lsp"));
+        let mappings = template["fileTypeMappings"].as_array().unwrap();
+        let mut mapped = Vec::new();
+        for mapping in mappings {
+            let language_id = mapping["languageId"].as_str().unwrap();
+            let language = praxis_grammars::by_language_id(language_id)
+                .unwrap_or_else(|| panic!("`{language_id}` is a language id the server knows"));
+            for pattern in mapping["fileType"]["patterns"].as_array().unwrap() {
+                let pattern = pattern.as_str().unwrap();
+                let file = pattern.replace('*', "file");
+                let by_path = praxis_grammars::by_path(Path::new(&file)).map(|language| language.name);
+                assert_eq!(by_path, Some(language.name), "{pattern} is mapped to {language_id}");
+                mapped.push(file);
+            }
+        }
+        for language in praxis_grammars::all() {
+            for extension in language.extensions {
+                assert!(mapped.contains(&format!("file.{extension}")), "*.{extension} ({}) is mapped", language.name);
+            }
+            for name in language.file_names {
+                assert!(mapped.iter().any(|file| file == name), "{name} ({}) is mapped", language.name);
+            }
         }
     }
 }
