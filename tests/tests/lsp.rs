@@ -445,6 +445,24 @@ fn hover_shows_the_practice_name_description_and_a_good_example() {
     lsp.shutdown();
 }
 
+/// A client that shows no Markdown (Eglot without markdown-mode says `contentFormat:
+/// ["plaintext"]`) gets the same hover as plain text, with no Markdown marks in it.
+#[test]
+fn hover_is_plain_text_for_clients_that_take_no_markdown() {
+    let dir = basic_project();
+    let capabilities = json!({"textDocument": {"hover": {"contentFormat": ["plaintext"]}}});
+    let mut lsp = Lsp::start(dir.path(), Value::Null, false, capabilities);
+    let app = opened(&mut lsp, dir.path(), "src/app.ts", "typescript");
+    lsp.wait_version(&app.uri, 1);
+    let hover = lsp.hover(&app.uri, at(1, 35));
+    assert_eq!(hover["contents"]["kind"], "plaintext", "{hover}");
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("Log through the logger (no-console-log)\n"), "{text}");
+    assert!(text.contains("Good:\n\n    logger.info(\"user\", id)\n"), "{text}");
+    assert!(!text.contains("**") && !text.contains("```"), "{text}");
+    lsp.shutdown();
+}
+
 #[test]
 fn the_fix_action_replaces_the_finding() {
     let dir = basic_project();

@@ -289,6 +289,13 @@ impl LanguageServer for Backend {
             .and_then(|general| general.position_encodings.as_ref())
             .is_some_and(|encodings| encodings.contains(&PositionEncodingKind::UTF8));
         let encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+        let plain_hover = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|text| text.hover.as_ref())
+            .and_then(|hover| hover.content_format.as_ref())
+            .is_some_and(|formats| !formats.contains(&MarkupKind::Markdown));
         let watch = params
             .capabilities
             .workspace
@@ -304,7 +311,7 @@ impl LanguageServer for Backend {
         let folders = folders(&params);
         let (following, warnings) = following::Following::from_env();
         let state = &self.shared.state;
-        state.configure(|config| *config = Config { encoding, settings, folders });
+        state.configure(|config| *config = Config { encoding, plain_hover, settings, folders });
         *state.following() = following;
         for warning in warnings {
             state.tell(MessageType::WARNING, warning);

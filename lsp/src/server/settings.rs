@@ -52,6 +52,9 @@ impl Settings {
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub encoding: Encoding,
+    /// Whether hovers are plain text: the client lists the formats it takes and Markdown is not
+    /// among them (Eglot without `markdown-mode`, say).
+    pub plain_hover: bool,
     pub settings: Settings,
     /// The workspace folders.
     pub folders: Vec<PathBuf>,

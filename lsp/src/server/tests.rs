@@ -94,6 +94,7 @@ fn setup() -> (tempfile::TempDir, State, Uri) {
     state.configure(|config| {
         *config = Config {
             encoding: Encoding::Utf16,
+            plain_hover: false,
             settings: Settings { practices: vec!["rules".into()], ..Settings::default() },
             folders: vec![dir.path().to_path_buf()],
         }
