@@ -19,14 +19,20 @@
 -- The server starts in projects that have a `.praxis/` folder (found upwards from the file)
 -- and is shared by every buffer of that project. On Neovim 0.8+ this uses vim.lsp.start; on
 -- 0.7 it falls back to vim.lsp.start_client + vim.lsp.buf_attach_client.
+--
+-- On Neovim 0.11+ you can use vim.lsp.enable('praxis') instead of setup(): lsp/praxis.lua,
+-- copied to ~/.config/nvim/lsp/praxis.lua, takes its filetypes and root from this module.
 
 local M = {}
 
--- Neovim filetypes of the languages `praxis languages` lists.
+-- Neovim filetypes of the files `praxis languages` lists: one list for this module,
+-- lsp/praxis.lua (Neovim 0.11's vim.lsp.config) and the nvim-lspconfig snippet, checked against
+-- what Neovim detects for every extension by tests/tests/neovim.rs. `bash` is what some
+-- Neovim versions and plugins call bash scripts; `sbt` and `xhtml` are Scala and HTML to Praxis.
 M.filetypes = {
   'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'rust', 'go',
-  'java', 'kotlin', 'c', 'cpp', 'cs', 'ruby', 'php', 'swift', 'scala', 'sh', 'bash', 'zsh',
-  'html', 'css', 'json', 'jsonc', 'yaml',
+  'java', 'kotlin', 'c', 'cpp', 'cs', 'ruby', 'php', 'swift', 'scala', 'sbt', 'sh', 'bash',
+  'zsh', 'html', 'xhtml', 'css', 'json', 'jsonc', 'yaml',
 }
 
 -- The folder holding `.praxis/` above `path`, or nil.
@@ -42,16 +48,22 @@ function M.root_dir(path)
   return vim.fn.fnamemodify(found, ':p:h:h')
 end
 
+-- The project root for buffer `bufnr` when Praxis is to run there, else nil. YAML counts only
+-- inside .praxis/: the practice files, whose errors and failing examples Praxis reports.
+function M.buffer_root(bufnr)
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  local root = M.root_dir(path)
+  if root ~= nil and vim.bo[bufnr].filetype == 'yaml' and not path:find('/.praxis/', 1, true) then
+    return nil
+  end
+  return root
+end
+
 local clients = {} -- root -> client id (Neovim 0.7 only)
 
 local function attach(bufnr, opts)
-  local path = vim.api.nvim_buf_get_name(bufnr)
-  local root = M.root_dir(path)
+  local root = M.buffer_root(bufnr)
   if root == nil then
-    return
-  end
-  -- YAML is only a Praxis language inside .praxis/ (the practice files themselves).
-  if vim.bo[bufnr].filetype == 'yaml' and not path:find('/.praxis/', 1, true) then
     return
   end
   local config = {
