@@ -14,6 +14,8 @@
 #
 # The vsix is built with the machine's own Node (npm ci && npm run package in editors/vscode);
 # PRAXIS_E2E_VSIX=<file> tests that vsix instead (npm ci wipes editors/vscode/node_modules).
+# PRAXIS_E2E_PRAXIS=<file> runs that praxis instead of `cargo build -p praxis` (.ci/run passes
+# the one `cargo test --workspace` built, which `-p praxis` would build again with other features).
 # PRAXIS_E2E_KEEP=1 keeps the temp folder (code-server's logs, the edited workspace).
 # The last line is "e2e: N passed, M failed" (the steps); exit 0 only when all passed.
 set -euo pipefail
@@ -95,10 +97,16 @@ fi
 
 # --- 2. What is tested --------------------------------------------------------------------------
 
-log "cargo build -p praxis --locked"
-(cd "$repo" && cargo build -p praxis --locked --quiet)
-praxis="$repo/target/debug/praxis"
-[ -x "$praxis" ] || die "no $praxis after cargo build"
+if [ -n "${PRAXIS_E2E_PRAXIS:-}" ]; then
+    praxis="$PRAXIS_E2E_PRAXIS"
+    [ -x "$praxis" ] || die "PRAXIS_E2E_PRAXIS=$praxis is not an executable file"
+    log "testing with $praxis (PRAXIS_E2E_PRAXIS)"
+else
+    log "cargo build -p praxis --locked"
+    (cd "$repo" && cargo build -p praxis --locked --quiet)
+    praxis="$repo/target/debug/praxis"
+    [ -x "$praxis" ] || die "no $praxis after cargo build"
+fi
 
 if [ -n "${PRAXIS_E2E_VSIX:-}" ]; then
     vsix="$(cd "$(dirname "$PRAXIS_E2E_VSIX")" && pwd)/$(basename "$PRAXIS_E2E_VSIX")"
