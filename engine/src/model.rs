@@ -110,6 +110,17 @@ pub struct PracticeDoc {
     /// Code the rule must flag and code it must not: `praxis test` runs them.
     #[serde(default, skip_serializing_if = "Examples::is_empty")]
     pub examples: Examples,
+    /// Whether `praxis agents write` gives the practice to AI coding agents (default: yes).
+    #[serde(default = "yes", skip_serializing_if = "is_yes", deserialize_with = "lenient_bool")]
+    pub agents: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(flag: &bool) -> bool {
+    *flag
 }
 
 /// Code that must be flagged (`bad`) and code that must not (`good`).

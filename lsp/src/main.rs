@@ -2,6 +2,7 @@
 //! language server (`praxis lsp`). Logging goes to stderr only: stdout belongs to reports and,
 //! for `praxis lsp`, to the protocol.
 
+mod agents;
 mod cli;
 #[cfg(test)]
 mod editor_files;

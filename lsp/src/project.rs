@@ -31,6 +31,19 @@ pub struct Config {
     /// Severity overrides by practice id, such as `no-console-log = "error"`.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+    /// What `praxis agents write` writes.
+    #[serde(default)]
+    pub agents: AgentsConfig,
+}
+
+/// `[agents]`: the AI coding agents the practices are written for.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentsConfig {
+    /// The agents `praxis agents write` writes for when no `--target` is given (default: the
+    /// agents whose files the project already has, else `agents-md`).
+    #[serde(default)]
+    pub targets: Vec<crate::agents::Target>,
 }
 
 /// The team's server and space this project follows.

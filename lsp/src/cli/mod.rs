@@ -1,5 +1,6 @@
 //! Command-line arguments and the dispatch to each command.
 
+mod agents;
 mod check;
 mod explain;
 mod init;
@@ -69,6 +70,11 @@ enum Command {
     Practice {
         #[command(subcommand)]
         command: practice::PracticeCommand,
+    },
+    /// The practices for AI coding agents.
+    Agents {
+        #[command(subcommand)]
+        command: agents::AgentsCommand,
     },
 }
 
@@ -171,5 +177,6 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Status => sync::status(),
         Command::Stats { preview: _ } => sync::stats_preview(),
         Command::Practice { command } => practice::run(&command),
+        Command::Agents { command } => agents::run(command),
     }
 }
