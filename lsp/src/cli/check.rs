@@ -79,6 +79,20 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     Ok(if failing { Exit::Findings } else { Exit::Clean })
 }
 
+/// The findings of `sources` with the practices of `loaded`, in DESIGN.md's order, and what
+/// failed: for commands that report findings their own way (the agents' hooks). Paths are
+/// shown relative to `cwd`; nothing is counted for the team's server.
+pub fn findings_of(sources: &[SourceFile], loaded: &Loaded, cwd: &Path) -> anyhow::Result<(Vec<Located>, Vec<String>)> {
+    let root = loaded.root()?;
+    let setup = Setup { loaded, root: &root, cwd, snippets: false, count: false };
+    let jobs = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut outcome = check_files(sources, cwd, jobs, |source, out| check_one(source, &setup, out));
+    outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut problems = outcome.skipped;
+    problems.append(&mut outcome.failures);
+    Ok((outcome.findings, problems))
+}
+
 #[derive(Default)]
 struct Outcome {
     findings: Vec<Located>,

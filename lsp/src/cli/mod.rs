@@ -78,7 +78,7 @@ enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct PracticeArgs {
     /// A folder of practice files; replaces the project's configured folders. Repeatable.
     #[arg(long = "practices", value_name = "DIR")]

@@ -1,11 +1,15 @@
-//! `praxis agents`: the project's practices for AI coding agents.
+//! `praxis agents`: the project's practices for AI coding agents: instruction files (`write`),
+//! edit hooks (`hook`) and their installation (`install`, `uninstall`).
+
+mod hook;
+mod install;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::{Exit, PracticeArgs};
+use super::{Exit, FailOn, PracticeArgs};
 use crate::agents::{self, Disk, Target};
 use crate::practices;
 use crate::report;
@@ -24,11 +28,34 @@ pub enum AgentsCommand {
         #[command(flatten)]
         practices: PracticeArgs,
     },
+    /// An agent's edit hook: reads the hook's JSON on stdin, checks the edited file (or the
+    /// changed files at a stop) and hands the findings to the agent.
+    Hook {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+        /// The lowest severity handed to the agent.
+        #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+        fail_on: FailOn,
+    },
+    /// Add Praxis's hooks to the agent's project settings (.claude/settings.json,
+    /// .cursor/hooks.json), keeping everything else in them.
+    Install {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+    },
+    /// Remove what `install` added, and nothing else.
+    Uninstall {
+        #[arg(value_enum)]
+        agent: hook::Agent,
+    },
 }
 
 pub fn run(command: AgentsCommand) -> anyhow::Result<Exit> {
     match command {
         AgentsCommand::Write { targets, check, practices } => write(targets, check, &practices),
+        AgentsCommand::Hook { agent, fail_on } => hook::run(agent, fail_on),
+        AgentsCommand::Install { agent } => install::install(agent),
+        AgentsCommand::Uninstall { agent } => install::uninstall(agent),
     }
 }
 
