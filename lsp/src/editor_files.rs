@@ -180,6 +180,13 @@ mod tests {
         )
         .unwrap();
         assert!(problems(&validator, &full).is_empty(), "{:?}", problems(&validator, &full));
+        // The README's example config: every key, as users copy it.
+        let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+        let section = readme.split("## Project configuration").nth(1).unwrap();
+        let example = section.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).unwrap();
+        toml::from_str::<Config>(example).expect("the README's config is a config");
+        let example: Value = toml::from_str(example).unwrap();
+        assert!(problems(&validator, &example).is_empty(), "{:?}", problems(&validator, &example));
         for mistake in ["[severity]\nb = \"fatal\"\n", "[server]\nurl = \"https://x\"\n", "[practice]\npaths = []\n"] {
             let value: Value = toml::from_str(mistake).unwrap();
             assert!(!problems(&validator, &value).is_empty(), "the schema flags {mistake:?}");
