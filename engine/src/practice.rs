@@ -225,6 +225,12 @@ impl Practice {
             && !self.ignores.as_ref().is_some_and(|ignores| ignores.is_match(path))
     }
 
+    /// Whether the practice checks a document in `language` at `path` (relative to the project
+    /// root): the language is one of the practice's and its globs let it check the path.
+    pub fn checks(&self, language: &Language, path: Option<&str>) -> bool {
+        self.rule_for(language).is_some() && self.applies_to(path)
+    }
+
     /// Where an example's code starts in the practice file.
     pub(crate) fn example_position(&self, bad: bool, index: usize) -> Option<Position> {
         let positions = if bad { &self.example_positions.bad } else { &self.example_positions.good };

@@ -133,4 +133,11 @@ fn files_and_ignores_globs() {
             .unwrap();
     assert!(shallow.applies_to(Some("web/a.py")));
     assert!(!shallow.applies_to(Some("web/deep/a.py")), "`*` does not cross folders");
+    // `checks` adds the language to the globs.
+    let python = praxis_grammars::by_name("python").unwrap();
+    let ruby = praxis_grammars::by_name("ruby").unwrap();
+    assert!(practice.checks(python, Some("src/app.py")));
+    assert!(!practice.checks(python, Some("src/test_app.py")));
+    assert!(!practice.checks(ruby, Some("src/app.rb")));
+    assert!(practice.checks(python, None));
 }

@@ -72,7 +72,8 @@ pub fn read(path: &Path) -> Result<String, String> {
         .map_err(|err| format!("skipped: not valid UTF-8 (byte {})", err.utf8_error().valid_up_to()))
 }
 
-fn io_reason(err: &std::io::Error) -> String {
+/// Why a file could not be read, in a few lower-case words.
+pub fn io_reason(err: &std::io::Error) -> String {
     let text = err.to_string();
     let text = text.split(" (os error").next().unwrap_or(&text);
     format!("cannot read: {}", text.to_lowercase())

@@ -7,6 +7,7 @@ mod cli;
 #[cfg(test)]
 mod editor_files;
 mod files;
+mod mcp;
 mod practices;
 mod project;
 mod remote;

@@ -59,7 +59,7 @@ fn ran<'a>(loaded: &'a Loaded, language: &Language, path: Option<&str>) -> Vec<&
         .practices()
         .iter()
         .filter(|practice| loaded.server_ids.contains(practice.id()))
-        .filter(|practice| practice.languages().any(|known| known == language) && practice.applies_to(path))
+        .filter(|practice| practice.checks(language, path))
         .map(|practice| practice.id())
         .collect()
 }

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use praxis_engine::Severity;
+pub use sync::follow_run;
 
 #[derive(Debug, Parser)]
 #[command(name = "praxis", version, about = "Your team's coding practices, checked in every editor and in CI")]
@@ -75,6 +76,13 @@ enum Command {
     Agents {
         #[command(subcommand)]
         command: agents::AgentsCommand,
+    },
+    /// Run the Model Context Protocol server on stdin/stdout, for AI coding agents.
+    Mcp {
+        /// The project (default: the current directory, where agents start their servers).
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        practices: PracticeArgs,
     },
 }
 
@@ -178,5 +186,6 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Stats { preview: _ } => sync::stats_preview(),
         Command::Practice { command } => practice::run(&command),
         Command::Agents { command } => agents::run(command),
+        Command::Mcp { dir, practices } => crate::mcp::run(dir, practices).map(|()| Exit::Clean),
     }
 }
