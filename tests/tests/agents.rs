@@ -318,6 +318,12 @@ fn the_cursor_hook_answers_an_edit_with_context_for_the_agent() {
     let clean =
         hook(dir.path(), "cursor", &payload("cursor-after-file-edit.json", dir.path(), "web/src/logger.ts", &[]));
     assert_eq!((clean.code, clean.stdout.as_str(), clean.stderr.as_str()), (0, "{}\n", ""));
+    // A file the check skips (not UTF-8): one line on stderr, and still one JSON answer.
+    std::fs::write(dir.path().join("web/src/binary.ts"), b"const a = 1;\xff\xfe\n").unwrap();
+    let skipped =
+        hook(dir.path(), "cursor", &payload("cursor-after-file-edit.json", dir.path(), "web/src/binary.ts", &[]));
+    assert_eq!((skipped.code, skipped.stdout.as_str()), (0, "{}\n"), "{}", skipped.stderr);
+    assert_eq!(skipped.stderr.lines().count(), 1, "{}", skipped.stderr);
 }
 
 #[test]

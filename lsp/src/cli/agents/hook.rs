@@ -63,10 +63,15 @@ pub fn run(agent: Agent, fail_on: FailOn) -> anyhow::Result<Exit> {
     }
 }
 
-/// Says one thing on stderr and lets the agent go on (Cursor also wants JSON on stdout).
+/// One line on stderr, where agents log what a hook says.
 #[allow(clippy::print_stderr)]
-fn quiet(agent: Agent, line: &str) {
+fn say(line: &str) {
     eprintln!("{line}");
+}
+
+/// Says one thing on stderr and lets the agent go on (Cursor also wants JSON on stdout, once).
+fn quiet(agent: Agent, line: &str) {
+    say(line);
     if agent == Agent::Cursor {
         let _ = writeln!(std::io::stdout(), "{{}}");
     }
@@ -144,8 +149,9 @@ fn report(agent: Agent, event: Event, fail_on: FailOn) -> anyhow::Result<Exit> {
     let failing: Vec<&Located> =
         findings.iter().filter(|finding| threshold.is_some_and(|threshold| finding.severity >= threshold)).collect();
     if failing.is_empty() {
+        // Cursor's `{}` follows once, below.
         for problem in problems {
-            quiet(agent, &format!("praxis: {problem}"));
+            say(&format!("praxis: {problem}"));
         }
         if agent == Agent::Cursor {
             writeln!(std::io::stdout().lock(), "{{}}")?;
