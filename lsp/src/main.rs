@@ -3,10 +3,13 @@
 //! for `praxis lsp`, to the protocol.
 
 mod agents;
+mod baseline;
 mod cli;
+mod diff;
 #[cfg(test)]
 mod editor_files;
 mod files;
+mod git;
 mod mcp;
 mod practices;
 mod project;

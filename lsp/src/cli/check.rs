@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use praxis_engine::{Document, LineIndex};
+use praxis_grammars::Language;
 use praxis_sync::stats::Tally;
 
 use super::{CheckArgs, Exit, Format};
@@ -184,31 +185,52 @@ fn check_one(source: &SourceFile, setup: &Setup<'_>, out: &mut Outcome) {
         }
     };
     let glob_path = files::relative(&source.path, setup.root);
-    let started = Instant::now();
-    let doc = Document::new(source.language, text);
-    let mut report = setup.loaded.set.check(&doc, Some(&glob_path));
-    if setup.count {
-        let elapsed = started.elapsed();
-        let loaded = setup.loaded;
-        usage::count_check(
-            &mut out.tally,
-            loaded,
-            source.language,
-            Some(&glob_path),
-            &report.findings,
-            &report.suppressed,
-            elapsed,
-        );
-    }
-    setup.loaded.adjust_unused_ignore(&mut report.findings);
+    let count = setup.count.then_some(&mut out.tally);
+    let text = Text { language: source.language, text, shown: &shown, glob_path: &glob_path };
+    let (mut findings, mut failures) = check_text(setup.loaded, text, setup.snippets, count);
     out.checked += 1;
+    out.findings.append(&mut findings);
+    out.failures.append(&mut failures);
+}
+
+/// A text to check, wherever it came from.
+pub struct Text<'a> {
+    pub language: &'static Language,
+    pub text: String,
+    /// The path findings and messages show.
+    pub shown: &'a str,
+    /// The path from the project root, which `files`/`ignores` globs match.
+    pub glob_path: &'a str,
+}
+
+/// The findings of one text, with the practices of `loaded`, and the practices that failed on
+/// it. `snippets` keeps each finding's line for human output; `count` tallies usage for the
+/// team's server. For `check` and for texts that never touch the disk (`review` reads them from
+/// the Git host).
+pub fn check_text(
+    loaded: &Loaded,
+    text: Text<'_>,
+    snippets: bool,
+    count: Option<&mut Tally>,
+) -> (Vec<Located>, Vec<String>) {
+    let Text { language, text, shown, glob_path } = text;
+    let started = Instant::now();
+    let doc = Document::new(language, text);
+    let mut report = loaded.set.check(&doc, Some(glob_path));
+    if let Some(tally) = count {
+        let elapsed = started.elapsed();
+        usage::count_check(tally, loaded, language, Some(glob_path), &report.findings, &report.suppressed, elapsed);
+    }
+    loaded.adjust_unused_ignore(&mut report.findings);
     let lines = LineIndex::new(doc.text());
-    out.findings.extend(
-        report.findings.into_iter().map(|finding| Located::new(&shown, doc.text(), &lines, finding, setup.snippets)),
-    );
-    out.failures.extend(report.failures.into_iter().map(|failure| {
-        format!("{shown}: practice `{}` failed and was skipped: {}", failure.practice, failure.message)
-    }));
+    let findings =
+        report.findings.into_iter().map(|finding| Located::new(shown, doc.text(), &lines, finding, snippets)).collect();
+    let failures = report
+        .failures
+        .into_iter()
+        .map(|failure| format!("{shown}: practice `{}` failed and was skipped: {}", failure.practice, failure.message))
+        .collect();
+    (findings, failures)
 }
 
 /// After a second on a terminal, shows how many files are done on stderr.

@@ -266,7 +266,7 @@ fn check(in_force: &InForce, language: &'static Language, text: String, path: Op
                 column: finding.start.column,
                 end_line: finding.end.line,
                 end_column: finding.end.column,
-                fix: finding.fix.as_deref(),
+                fix: finding.fix.as_ref().map(|fix| fix.replacement.as_str()),
             })
             .collect(),
         errors,

@@ -32,7 +32,7 @@ pub fn write(report: &CheckReport<'_>, out: &mut impl Write) -> std::io::Result<
         writeln!(out, "{gutter} |")?;
         writeln!(out, "{number} | {}", finding.line_text)?;
         writeln!(out, "{gutter} | {}", paint(code, &underline(finding)))?;
-        if let Some(fix) = &finding.fix {
+        if let Some(fix) = finding.fix.as_ref().map(|fix| &fix.replacement) {
             let shown = fix.lines().next().unwrap_or("");
             let more = if fix.contains('\n') { " …" } else { "" };
             writeln!(out, "{gutter} = fix: replace with `{shown}{more}`")?;

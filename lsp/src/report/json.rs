@@ -62,6 +62,6 @@ fn finding(located: &Located) -> Finding<'_> {
         path: &located.path,
         start: located.start.into(),
         end: located.end.into(),
-        fix: located.fix.as_deref(),
+        fix: located.fix.as_ref().map(|fix| fix.replacement.as_str()),
     }
 }

@@ -28,9 +28,20 @@ pub struct Located {
     pub practice: String,
     pub severity: Severity,
     pub message: String,
-    pub fix: Option<String>,
+    pub fix: Option<PlacedFix>,
     /// The text of the finding's first line, for snippets (human output only).
     pub line_text: String,
+    /// A hash of the matched text without its whitespace: what a baseline and a review
+    /// recognise a finding by when the lines around it move.
+    pub text_hash: u64,
+}
+
+/// A finding's fix: its replacement and the range it replaces (not always the finding's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedFix {
+    pub start: LineCol,
+    pub end: LineCol,
+    pub replacement: String,
 }
 
 impl Located {
@@ -49,7 +60,12 @@ impl Located {
             practice: finding.practice.to_string(),
             severity: finding.severity,
             message: finding.message,
-            fix: finding.fix.map(|fix| fix.replacement),
+            fix: finding.fix.map(|fix| PlacedFix {
+                start: place(fix.range.start),
+                end: place(fix.range.end),
+                replacement: fix.replacement,
+            }),
+            text_hash: text_hash(&text[finding.range.clone()]),
             line_text: if snippet {
                 text[line_start..line_end].trim_end_matches(['\n', '\r']).to_owned()
             } else {
@@ -62,6 +78,18 @@ impl Located {
     pub fn sort_key(&self) -> (&str, LineCol, LineCol, &str) {
         (&self.path, self.start, self.end, &self.practice)
     }
+}
+
+/// The first 64 bits of the SHA-256 of `text` without its whitespace, so that reformatting
+/// does not change it. Stored in baselines and review comments: it must never change.
+pub fn text_hash(text: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for word in text.split_whitespace() {
+        hasher.update(word.as_bytes());
+    }
+    let digest = hasher.finalize();
+    u64::from_be_bytes(digest[..8].try_into().unwrap_or_default())
 }
 
 /// Everything one `praxis check` produced.

@@ -108,11 +108,17 @@ fn result(finding: &Located, rule_index: Option<usize>) -> Value {
         result["ruleIndex"] = index.into();
     }
     if let Some(fix) = &finding.fix {
+        let deleted = json!({
+            "startLine": fix.start.line,
+            "startColumn": fix.start.column,
+            "endLine": fix.end.line,
+            "endColumn": fix.end.column,
+        });
         result["fixes"] = json!([{
-            "description": {"text": format!("Replace with `{fix}`")},
+            "description": {"text": format!("Replace with `{}`", fix.replacement)},
             "artifactChanges": [{
                 "artifactLocation": {"uri": finding.path},
-                "replacements": [{"deletedRegion": region, "insertedContent": {"text": fix}}],
+                "replacements": [{"deletedRegion": deleted, "insertedContent": {"text": fix.replacement}}],
             }],
         }]);
     }

@@ -194,7 +194,7 @@ fn findings_text(findings: &[&Located], loaded: &Loaded) -> String {
             }
         }
         if let Some(fix) = &finding.fix {
-            let fix: Vec<&str> = fix.lines().collect();
+            let fix: Vec<&str> = fix.replacement.lines().collect();
             if fix.len() == 1 {
                 entry.push(format!("  fix: replace with `{}`", fix[0]));
             }
