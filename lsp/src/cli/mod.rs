@@ -6,6 +6,7 @@ mod explain;
 mod init;
 mod languages;
 mod practice;
+mod review;
 mod sync;
 mod test;
 
@@ -77,6 +78,9 @@ enum Command {
         #[command(subcommand)]
         command: agents::AgentsCommand,
     },
+    /// Review a GitLab merge request or GitHub pull request through the host's API: comments
+    /// on added lines, never duplicated, and a commit status.
+    Review(review::ReviewArgs),
     /// Run the Model Context Protocol server on stdin/stdout, for AI coding agents.
     Mcp {
         /// The project (default: the current directory, where agents start their servers).
@@ -186,6 +190,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Stats { preview: _ } => sync::stats_preview(),
         Command::Practice { command } => practice::run(&command),
         Command::Agents { command } => agents::run(command),
+        Command::Review(review) => review::run(&review),
         Command::Mcp { dir, practices } => crate::mcp::run(dir, practices).map(|()| Exit::Clean),
     }
 }
