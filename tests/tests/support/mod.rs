@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod git;
 pub mod http;
 pub mod lsp;
 pub mod readme;
