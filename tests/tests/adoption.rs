@@ -163,6 +163,10 @@ fn diff_errors_are_one_line_and_exit_2() {
     let run = praxis(dir.path(), &["check", "--diff", "no-such-branch"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("error: `no-such-branch` is not a commit of the Git repository"), "{}", run.stderr);
+    // A path after a bare --diff is read as the commit; the error says how to write it.
+    let run = praxis(dir.path(), &["check", "--diff", "a.py"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("write `--diff=REF a.py`"), "{}", run.stderr);
     let run = praxis(dir.path(), &["check", "--diff=--output=/tmp/praxis-evil"]);
     assert_eq!(run.code, 2);
     assert!(!Path::new("/tmp/praxis-evil").exists());

@@ -153,10 +153,23 @@ impl Changes {
         let repo = Repo::discover(root)
             .ok_or_else(|| anyhow::anyhow!("--diff needs a Git repository, and {} is not in one", root.display()))?;
         let base = if base.is_empty() { repo.default_base() } else { base.to_owned() };
-        let changed = repo.changed_since(&base)?;
+        let changed = repo.changed_since(&base).map_err(|err| {
+            // `praxis check --diff src/` reads `src/` as the commit.
+            if Path::new(&base).exists() {
+                err.context(format!("`--diff {base}` takes `{base}` as the commit; write `--diff=REF {base}`"))
+            } else {
+                err
+            }
+        })?;
         // Git names files by their real path; the user's paths may go through symbolic links.
         let real = |path: &Path| std::path::absolute(path).ok().and_then(|path| path.canonicalize().ok());
-        let given: Vec<PathBuf> = paths.iter().filter_map(|path| real(path)).collect();
+        let mut given = Vec::new();
+        for path in paths {
+            match real(path) {
+                Some(path) => given.push(path),
+                None => report::warning_line(&format!("{}: cannot read: no such file or directory", path.display())),
+            }
+        }
         let real_cwd = real(cwd).unwrap_or_else(|| cwd.to_path_buf());
         let real_root = real(root).unwrap_or_else(|| root.to_path_buf());
         let files = changed
