@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use support::git::{commit_all, git, init_committed};
-use support::{Run, praxis};
+use support::{Run, finding_keys, praxis};
 
 const NO_PRINT: &str = r#"id: no-print
 name: No print
@@ -54,19 +54,7 @@ fn write(dir: &Path, path: &str, text: &str) {
 
 /// `(path, line, practice)` of every finding of a `--format json` run.
 fn findings(run: &Run) -> Vec<(String, u64, String)> {
-    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|err| panic!("{err}: {}", run.stdout));
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["start"]["line"].as_u64().unwrap(),
-                f["practice"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+    finding_keys(&run.stdout).into_iter().map(|(path, line, _, practice)| (path, line, practice)).collect()
 }
 
 fn found(items: &[(&str, u64, &str)]) -> Vec<(String, u64, String)> {
