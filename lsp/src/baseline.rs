@@ -57,6 +57,9 @@ pub fn fingerprints(findings: &[Located], path_of: impl Fn(&str) -> String) -> V
         .collect()
 }
 
+/// Where the baseline is, from the project root, unless a command names another file.
+pub const DEFAULT_FILE: &str = ".praxis/baseline.json";
+
 /// The baseline file's version.
 const VERSION: u32 = 1;
 

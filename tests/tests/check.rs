@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{copy_tree, expect_file, fixture, praxis, workspace};
+use support::{copy_tree, expect_file, finding_keys, fixture, praxis, workspace};
 
 #[test]
 fn json_output_of_a_fixture_project() {
@@ -32,20 +32,7 @@ fn json_output_of_a_fixture_project() {
 #[test]
 fn findings_are_sorted_by_path_position_and_practice() {
     let run = praxis(&fixture("basic"), &["check", "--format", "json"]);
-    let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let keys: Vec<(String, u64, u64, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["start"]["line"].as_u64().unwrap(),
-                f["start"]["column"].as_u64().unwrap(),
-                f["practice"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let keys = finding_keys(&run.stdout);
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);

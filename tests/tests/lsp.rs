@@ -1447,3 +1447,75 @@ fn a_change_to_a_document_that_is_not_open_is_ignored() {
     assert_eq!(diagnostics[0]["range"], range((1, 0), (1, 14)));
     lsp.shutdown();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scope.
+
+#[test]
+fn with_scope_changed_only_lines_changed_against_git_head_have_diagnostics() {
+    use support::git::{commit_all, init_committed};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join(".praxis/practices/no-print.yaml"), no_print_yaml());
+    let committed = "print('old')\n\n\ndef f():\n    print('also old')\n";
+    write(&root.join("app.py"), committed);
+    write(&root.join("other.py"), "print('on disk, committed')\n");
+    init_committed(root);
+
+    let capabilities = json!({"window": {"workDoneProgress": true}});
+    let mut lsp = Lsp::start(root, json!({"scope": "changed"}), false, capabilities);
+    assert_eq!(lsp.init["capabilities"]["textDocumentSync"]["save"], true, "saves are reported");
+    let mut app = lsp.open(&root.join("app.py"), "python", committed);
+    assert_eq!(lsp.wait_version(&app.uri, 1), Vec::<Value>::new(), "nothing changed yet");
+
+    // A new line above shifts the old findings; they stay hidden, the new one shows.
+    let edited = format!("import os\nprint('new')\n{committed}");
+    let version = lsp.edit(&mut app, &edited);
+    let diagnostics = lsp.wait_version(&app.uri, version);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["range"]["start"], at(1, 0));
+    // Changing an old line makes its finding show.
+    let edited = edited.replace("print('also old')", "print('changed')");
+    let version = lsp.edit(&mut app, &edited);
+    let lines: Vec<u64> =
+        lsp.wait_version(&app.uri, version).iter().map(|d| d["range"]["start"]["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [1, 6]);
+
+    // Saved and committed, nothing differs from HEAD any more.
+    write(&root.join("app.py"), &edited);
+    commit_all(root, "more prints");
+    lsp.notify("textDocument/didSave", json!({"textDocument": {"uri": app.uri}}));
+    lsp.wait_diagnostics(&app.uri, <[Value]>::is_empty);
+
+    // A file Git does not know is new in every line.
+    let new_text = "print('brand new')\n";
+    write(&root.join("new.py"), new_text);
+    let new = lsp.open(&root.join("new.py"), "python", new_text);
+    assert_eq!(lsp.wait_version(&new.uri, 1).len(), 1);
+
+    // The workspace check applies the scope to files that are not open.
+    write(
+        &root.join("other.py"),
+        "print('on disk, committed')
+print('on disk, not committed')
+",
+    );
+    lsp.execute("praxis.checkWorkspace", json!([]));
+    let create = lsp.wait_server_request("window/workDoneProgress/create");
+    let token = create["params"]["token"].clone();
+    lsp.wait_notification("$/progress", |p| p["token"] == token && p["value"]["kind"] == "end");
+    let other = lsp.published(&uri(&root.join("other.py")));
+    let lines: Vec<u64> = other
+        .last()
+        .map(|p| {
+            p["diagnostics"].as_array().unwrap().iter().map(|d| d["range"]["start"]["line"].as_u64().unwrap()).collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(lines, [1], "{other:#?}");
+
+    // Back to every finding.
+    lsp.notify("workspace/didChangeConfiguration", json!({"settings": {"praxis": {"scope": "all"}}}));
+    let diagnostics = lsp.wait_diagnostics(&app.uri, |d| d.len() == 3);
+    assert_eq!(codes(&diagnostics), ["no-print", "no-print", "no-print"]);
+    lsp.shutdown();
+}

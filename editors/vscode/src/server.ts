@@ -20,7 +20,7 @@ import { parseStatus, startingView, statusView, stoppedView, type PraxisStatus }
 import type { StatusBar } from './statusBar';
 
 /** The settings whose change is sent to the running server; `praxis.path` restarts it instead. */
-const SERVER_SETTINGS = ['praxis.practices', 'praxis.server', 'praxis.space', 'praxis.stats'];
+const SERVER_SETTINGS = ['praxis.practices', 'praxis.server', 'praxis.space', 'praxis.stats', 'praxis.scope'];
 
 export class PraxisServer {
     private client: LanguageClient | undefined;
@@ -160,6 +160,7 @@ function readConfiguration(): PraxisConfiguration {
         server: configuration.get('server'),
         space: configuration.get('space'),
         stats: configuration.get('stats'),
+        scope: configuration.get('scope'),
     };
 }
 

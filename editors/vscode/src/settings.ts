@@ -11,7 +11,11 @@ export interface PraxisConfiguration {
     server: unknown;
     space: unknown;
     stats: unknown;
+    scope: unknown;
 }
+
+/** Which findings the server shows: all, or those on lines changed against Git `HEAD`. */
+export type Scope = 'all' | 'changed';
 
 /** The settings object the server starts with; a key left out means "not set". */
 export interface ServerSettings {
@@ -19,6 +23,7 @@ export interface ServerSettings {
     server?: string;
     space?: string;
     stats: boolean;
+    scope: Scope;
 }
 
 /** The settings object sent on a change: every key, a cleared one as `[]` or `null`. */
@@ -27,6 +32,7 @@ export interface SettingsUpdate {
     server: string | null;
     space: string | null;
     stats: boolean;
+    scope: Scope;
 }
 
 /**
@@ -36,7 +42,7 @@ export interface SettingsUpdate {
  */
 export function serverSettings(configuration: PraxisConfiguration): ServerSettings {
     const update = settingsUpdate(configuration);
-    const settings: ServerSettings = { stats: update.stats };
+    const settings: ServerSettings = { stats: update.stats, scope: update.scope };
     if (update.practices.length > 0) {
         settings.practices = update.practices;
     }
@@ -60,6 +66,7 @@ export function settingsUpdate(configuration: PraxisConfiguration): SettingsUpda
         server: nonBlank(configuration.server),
         space: nonBlank(configuration.space),
         stats: typeof configuration.stats === 'boolean' ? configuration.stats : true,
+        scope: configuration.scope === 'changed' ? 'changed' : 'all',
     };
 }
 

@@ -1,5 +1,6 @@
 //! `praxis check`: every file under the given paths, checked in parallel, one report.
 
+use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,10 @@ use praxis_grammars::Language;
 use praxis_sync::stats::Tally;
 
 use super::{CheckArgs, Exit, Format};
+use crate::baseline::{self, Baseline};
+use crate::diff::Changed;
 use crate::files::{self, SourceFile};
+use crate::git::Repo;
 use crate::practices::{self, Loaded};
 use crate::report::{self, CheckReport, Located};
 use crate::usage;
@@ -21,31 +25,21 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let (server, session) = super::sync::follow_run(&start, !args.offline)?;
     let loaded = practices::load(&args.practices, &start, server.as_ref())?;
-    for error in &loaded.errors {
-        report::error_line(&error.to_string());
-    }
-    for warning in &loaded.warnings {
-        report::warning_line(warning);
-    }
-    for note in &loaded.notes {
-        report::note_line(note);
-    }
+    say_loaded(&loaded);
     let root = loaded.root()?;
-    let paths = if args.paths.is_empty() {
-        match &loaded.project {
-            Some(project) => vec![files::relative_or_absolute(&project.root)],
-            None => vec![PathBuf::from(".")],
-        }
-    } else {
-        args.paths.clone()
+    let cwd = std::env::current_dir()?;
+    let paths = if args.paths.is_empty() { vec![default_path(&loaded)] } else { args.paths.clone() };
+    // With `--diff`, only the changed files under `paths` are read.
+    let changes = args.diff.as_deref().map(|base| Changes::since(base, &root, &cwd, &paths)).transpose()?;
+    let wanted = |language: &Language| loaded.set.checks(language);
+    let (sources, problems) = match &changes {
+        Some(changes) => files::collect(&changes.files(), wanted),
+        None => files::collect(&paths, wanted),
     };
-
-    let (sources, problems) = files::collect(&paths, |language| loaded.set.checks(language));
     for problem in &problems {
         report::warning_line(problem);
     }
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
-    let cwd = std::env::current_dir()?;
     let setup = Setup {
         loaded: &loaded,
         root: &root,
@@ -63,6 +57,31 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
 
     let mut findings = outcome.findings;
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    if let Some(file) = &args.baseline {
+        let file = if file.is_empty() { root.join(baseline::DEFAULT_FILE) } else { PathBuf::from(file) };
+        let read = Baseline::read(&file)?;
+        let prints = baseline::fingerprints(&findings, |shown| files::relative(&cwd.join(shown), &root));
+        let checked: HashSet<String> = sources.iter().map(|source| files::relative(&source.path, &root)).collect();
+        let scope = Scope { root: &root, paths: &paths, checked: changes.is_some().then_some(&checked) };
+        let matched = baseline::apply(&read, &prints, |path| scope.holds(path));
+        let mut accepted = matched.accepted.iter();
+        findings.retain(|_| !accepted.next().copied().unwrap_or(false));
+        let known = matched.accepted.iter().filter(|accepted| **accepted).count();
+        if known > 0 {
+            report::note_line(&format!("{} in the baseline not shown", report::plural(known, "finding", "findings")));
+        }
+        if matched.stale > 0 {
+            report::note_line(&format!(
+                "{} no longer {}; `praxis baseline write` drops them from {}",
+                report::plural(matched.stale, "baseline entry", "baseline entries"),
+                if matched.stale == 1 { "occurs" } else { "occur" },
+                files::relative(&file, &cwd)
+            ));
+        }
+    }
+    if let Some(changes) = &changes {
+        findings.retain(|finding| changes.touches(&finding.path, finding.start.line, finding.end.line));
+    }
     let report =
         CheckReport { findings: &findings, errors: &loaded.errors, files: outcome.checked, practices: &loaded.set };
     let mut stdout = std::io::stdout().lock();
@@ -78,6 +97,107 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     }
     let failing = args.fail_on.threshold().is_some_and(|threshold| findings.iter().any(|f| f.severity >= threshold));
     Ok(if failing { Exit::Findings } else { Exit::Clean })
+}
+
+/// Says on stderr what is wrong with the practices, and what is worth knowing.
+pub fn say_loaded(loaded: &Loaded) {
+    for error in &loaded.errors {
+        report::error_line(&error.to_string());
+    }
+    for warning in &loaded.warnings {
+        report::warning_line(warning);
+    }
+    for note in &loaded.notes {
+        report::note_line(note);
+    }
+}
+
+/// What a run checks when no path is given: the project, else the current directory.
+pub fn default_path(loaded: &Loaded) -> PathBuf {
+    match &loaded.project {
+        Some(project) => files::relative_or_absolute(&project.root),
+        None => PathBuf::from("."),
+    }
+}
+
+/// The files a run checked, for deciding which baseline entries it could have matched.
+struct Scope<'a> {
+    root: &'a Path,
+    /// The paths the run was given.
+    paths: &'a [PathBuf],
+    /// With `--diff`, exactly the files read (from the project root).
+    checked: Option<&'a HashSet<String>>,
+}
+
+impl Scope<'_> {
+    /// Whether the file at `path` (from the project root) was looked at.
+    fn holds(&self, path: &str) -> bool {
+        if let Some(checked) = self.checked {
+            return checked.contains(path);
+        }
+        let file = self.root.join(path);
+        self.paths.iter().any(|given| std::path::absolute(given).is_ok_and(|given| file.starts_with(given)))
+    }
+}
+
+/// The changed lines of `--diff`, by shown path.
+struct Changes {
+    /// Shown path (relative to the current directory, as findings show it) → changed lines.
+    files: BTreeMap<String, Changed>,
+}
+
+impl Changes {
+    /// The files under `paths` that differ from `base` (empty: the default base) in the Git
+    /// repository holding `root`, with their changed lines.
+    fn since(base: &str, root: &Path, cwd: &Path, paths: &[PathBuf]) -> anyhow::Result<Changes> {
+        let repo = Repo::discover(root)
+            .ok_or_else(|| anyhow::anyhow!("--diff needs a Git repository, and {} is not in one", root.display()))?;
+        let base = if base.is_empty() { repo.default_base() } else { base.to_owned() };
+        let changed = repo.changed_since(&base).map_err(|err| {
+            // `praxis check --diff src/` reads `src/` as the commit.
+            if Path::new(&base).exists() {
+                err.context(format!("`--diff {base}` takes `{base}` as the commit; write `--diff=REF {base}`"))
+            } else {
+                err
+            }
+        })?;
+        // Git names files by their real path; the user's paths may go through symbolic links.
+        let real = |path: &Path| std::path::absolute(path).ok().and_then(|path| path.canonicalize().ok());
+        let mut given = Vec::new();
+        for path in paths {
+            match real(path) {
+                Some(path) => given.push(path),
+                None => report::warning_line(&format!("{}: cannot read: no such file or directory", path.display())),
+            }
+        }
+        let real_cwd = real(cwd).unwrap_or_else(|| cwd.to_path_buf());
+        let real_root = real(root).unwrap_or_else(|| root.to_path_buf());
+        let files = changed
+            .into_iter()
+            .filter(|(path, _)| praxis_grammars::by_path(path).is_some())
+            .filter(|(path, _)| given.iter().any(|given| path.starts_with(given)))
+            .map(|(path, lines)| {
+                // Back into the user's view of the tree, so paths show as `check` shows them.
+                let user = match (path.strip_prefix(&real_cwd), path.strip_prefix(&real_root)) {
+                    (Ok(rest), _) => cwd.join(rest),
+                    (_, Ok(rest)) => root.join(rest),
+                    _ => path,
+                };
+                (files::relative(&user, cwd), lines)
+            })
+            .collect();
+        Ok(Changes { files })
+    }
+
+    /// The changed files, as paths to read.
+    fn files(&self) -> Vec<PathBuf> {
+        self.files.keys().map(PathBuf::from).collect()
+    }
+
+    /// Whether lines `first` to `last` of the file shown as `path` changed.
+    fn touches(&self, path: &str, first: usize, last: usize) -> bool {
+        self.files.get(path).is_some_and(|changed| changed.touches(first, last))
+    }
 }
 
 /// The findings of `sources` with the practices of `loaded`, in DESIGN.md's order, and what

@@ -1,6 +1,7 @@
 //! Command-line arguments and the dispatch to each command.
 
 mod agents;
+mod baseline;
 mod check;
 mod explain;
 mod init;
@@ -73,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: practice::PracticeCommand,
     },
+    /// The findings a project accepts for now: `check --baseline` reports only the others.
+    Baseline {
+        #[command(subcommand)]
+        command: baseline::BaselineCommand,
+    },
     /// The practices for AI coding agents.
     Agents {
         #[command(subcommand)]
@@ -115,6 +121,14 @@ pub struct CheckArgs {
     /// Do not contact the team's server: use the practices cached by the last pull.
     #[arg(long)]
     pub offline: bool,
+    /// Report only findings on lines added or changed since REF (default: the merge base with
+    /// the upstream branch, else HEAD), uncommitted changes and untracked files included.
+    #[arg(long, value_name = "REF", num_args = 0..=1, default_missing_value = "")]
+    pub diff: Option<String>,
+    /// Report only findings that are not in the baseline FILE (default:
+    /// .praxis/baseline.json), and say how many of its entries no longer occur.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    pub baseline: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,6 +203,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Status => sync::status(),
         Command::Stats { preview: _ } => sync::stats_preview(),
         Command::Practice { command } => practice::run(&command),
+        Command::Baseline { command } => baseline::run(command),
         Command::Agents { command } => agents::run(command),
         Command::Review(review) => review::run(&review),
         Command::Mcp { dir, practices } => crate::mcp::run(dir, practices).map(|()| Exit::Clean),

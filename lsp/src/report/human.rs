@@ -39,7 +39,7 @@ pub fn write(report: &CheckReport<'_>, out: &mut impl Write) -> std::io::Result<
         }
         writeln!(out)?;
     }
-    let files = plural(report.files, "file");
+    let files = super::plural(report.files, "file", "files");
     if report.findings.is_empty() {
         writeln!(out, "No findings in {files}.")?;
     } else {
@@ -47,10 +47,15 @@ pub fn write(report: &CheckReport<'_>, out: &mut impl Write) -> std::io::Result<
         for severity in Severity::ALL {
             let count = report.findings.iter().filter(|finding| finding.severity == severity).count();
             if count > 0 {
-                counts.push(plural(count, severity.as_str()));
+                counts.push(super::plural(count, severity.as_str(), &format!("{}s", severity.as_str())));
             }
         }
-        writeln!(out, "Found {} ({}) in {files}.", plural(report.findings.len(), "finding"), counts.join(", "))?;
+        writeln!(
+            out,
+            "Found {} ({}) in {files}.",
+            super::plural(report.findings.len(), "finding", "findings"),
+            counts.join(", ")
+        )?;
     }
     Ok(())
 }
@@ -64,8 +69,4 @@ fn underline(finding: &Located) -> String {
         if finding.end.line == finding.start.line { (finding.end.column - 1).min(chars.len()) } else { chars.len() };
     let lead: String = chars[..start].iter().map(|c| if *c == '\t' { '\t' } else { ' ' }).collect();
     format!("{lead}{}", "^".repeat(end.saturating_sub(start).max(1)))
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

@@ -92,6 +92,11 @@ pub fn text_hash(text: &str) -> u64 {
     u64::from_be_bytes(digest[..8].try_into().unwrap_or_default())
 }
 
+/// `1 file`, `2 files`.
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
+}
+
 /// Everything one `praxis check` produced.
 pub struct CheckReport<'a> {
     pub findings: &'a [Located],

@@ -40,6 +40,11 @@ impl<'a> Positions<'a> {
         Position::new(line as u32, character as u32)
     }
 
+    /// The 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.lines.line_of(offset.min(self.text.len())).0 + 1
+    }
+
     pub fn range(&self, range: &Range<usize>) -> LspRange {
         LspRange::new(self.position(range.start), self.position(range.end))
     }

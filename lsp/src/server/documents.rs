@@ -32,6 +32,8 @@ pub enum Message {
     Change { version: i32, changes: Vec<TextDocumentContentChangeEvent> },
     /// The practices changed: find its project again and check all of it.
     Recheck,
+    /// The file was saved (and maybe committed since): read its text at Git `HEAD` again.
+    Saved,
 }
 
 /// An open source document with its tree and its raw (unsuppressed) findings.
@@ -45,6 +47,9 @@ pub struct Source {
     pub project: Option<PathBuf>,
     /// Whether its opening was counted in the usage statistics (once per open).
     pub counted: bool,
+    /// With `scope: changed`, the file's text at Git `HEAD` once read (`Some(None)`: the file
+    /// is new, or not in a Git repository); read again when the file is saved.
+    pub head: Option<Option<String>>,
 }
 
 pub enum Content {

@@ -322,6 +322,8 @@ impl LanguageServer for Backend {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
                     open_close: Some(true),
                     change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    // With `scope: changed`, a save may follow a commit: the text at HEAD is read again.
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                     ..TextDocumentSyncOptions::default()
                 })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -410,6 +412,14 @@ impl LanguageServer for Backend {
         }
         let message = Message::Change { version: doc.version, changes: params.content_changes };
         self.shared.queue(&doc.uri, slot, message);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let Some(slot) = self.state().documents().get(&uri) else { return };
+        if !slot.practice_file {
+            self.shared.queue(&uri, slot, Message::Saved);
+        }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {

@@ -13,6 +13,19 @@ pub struct Settings {
     pub server: Option<String>,
     pub space: Option<String>,
     pub stats: Option<bool>,
+    /// Which findings are published.
+    pub scope: Scope,
+}
+
+/// Which findings of a document the server publishes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Every finding.
+    #[default]
+    All,
+    /// Only findings on lines that differ from the file at Git `HEAD` (all of a file that is new
+    /// or not in a Git repository).
+    Changed,
 }
 
 impl Settings {
@@ -42,6 +55,11 @@ impl Settings {
         }
         if let Some(stats) = map.get("stats") {
             self.stats = stats.as_bool();
+            changed = true;
+        }
+        if let Some(scope) = map.get("scope") {
+            // Anything but "changed" (a typo, null) is the default: every finding shows.
+            self.scope = if scope.as_str() == Some("changed") { Scope::Changed } else { Scope::All };
             changed = true;
         }
         changed

@@ -18,7 +18,8 @@ use super::documents::{Content, Documents, Message, Open, Slot, Source};
 use super::following::Following;
 use super::lock;
 use super::projects::{Project, Projects};
-use super::settings::Config;
+use super::settings::{Config, Scope};
+use crate::git::Repo;
 use crate::practices;
 
 /// Diagnostics to publish for one document.
@@ -264,7 +265,8 @@ impl State {
                     Some(language) if !too_large => {
                         let project = slot.path.as_deref().and_then(|path| self.project_key(path));
                         let doc = Document::new(language, text);
-                        let source = Source { doc, raw: Vec::new(), published: Vec::new(), project, counted: false };
+                        let source =
+                            Source { doc, raw: Vec::new(), published: Vec::new(), project, counted: false, head: None };
                         open.content = Content::Source(source);
                         self.recheck(uri, slot, &mut open, None)
                     }
@@ -280,7 +282,16 @@ impl State {
                 // A document's project may have appeared or gone.
                 source.project = slot.path.as_deref().and_then(|path| self.project_key(path));
                 source.raw.clear();
+                source.head = None;
                 self.recheck(uri, slot, &mut open, None)
+            }
+            Message::Saved => {
+                let Content::Source(source) = &mut open.content else { return None };
+                if self.config().settings.scope != Scope::Changed {
+                    return None;
+                }
+                source.head = None;
+                self.recheck(uri, slot, &mut open, Some(0..0))
             }
         }
     }
@@ -387,6 +398,10 @@ impl State {
             project.loaded.adjust_unused_ignore(&mut source.published);
         }
         let positions = Positions::new(source.doc.text(), encoding);
+        if self.config().settings.scope == Scope::Changed {
+            let head = source.head.get_or_insert_with(|| slot.path.as_deref().and_then(head_text));
+            keep_changed(&mut source.published, head.as_deref(), source.doc.text(), &positions);
+        }
         let diagnostics = source
             .published
             .iter()
@@ -419,6 +434,9 @@ impl State {
         count(&mut self.following(), &project, language, Some(&glob_path), usage);
         project.loaded.adjust_unused_ignore(&mut findings);
         let positions = Positions::new(doc.text(), self.config().encoding);
+        if self.config().settings.scope == Scope::Changed {
+            keep_changed(&mut findings, head_text(path).as_deref(), doc.text(), &positions);
+        }
         let diagnostics = findings
             .iter()
             .map(|finding| convert::diagnostic(finding, project.set().get(&finding.practice), &positions))
@@ -534,6 +552,22 @@ fn push_error(by_file: &mut HashMap<PathBuf, Vec<(u32, u32, String, DiagnosticSe
         error.message.clone(),
         DiagnosticSeverity::ERROR,
     ));
+}
+
+/// The text of the file at `path` at Git `HEAD`; `None` when it is new or not in a repository.
+fn head_text(path: &Path) -> Option<String> {
+    let repo = Repo::discover(path.parent()?)?;
+    repo.head_text(&path.canonicalize().ok()?)
+}
+
+/// Keeps the findings on lines of `text` that differ from `head` (all of them without one).
+fn keep_changed(findings: &mut Vec<Finding>, head: Option<&str>, text: &str, positions: &Positions<'_>) {
+    let Some(head) = head else { return };
+    if findings.is_empty() {
+        return;
+    }
+    let changed = crate::diff::text_lines(head, text);
+    findings.retain(|finding| changed.touches(positions.line(finding.range.start), positions.line(finding.range.end)));
 }
 
 fn apply_text(text: &mut String, change: TextDocumentContentChangeEvent, encoding: Encoding) {

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod git;
 pub mod http;
 pub mod lsp;
 pub mod readme;
@@ -73,6 +74,25 @@ pub fn praxis_command_in(home: &Path) -> Command {
 /// Runs `praxis` with `args` in `dir`.
 pub fn praxis(dir: &Path, args: &[&str]) -> Run {
     praxis_command().args(args).current_dir(dir).output().expect("praxis runs").into()
+}
+
+/// `(path, line, column, practice)` of each finding of a `check --format json` report, in order.
+#[track_caller]
+pub fn finding_keys(json: &str) -> Vec<(String, u64, u64, String)> {
+    let report: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|err| panic!("{err}: {json}"));
+    report["findings"]
+        .as_array()
+        .expect("a findings list")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["start"]["column"].as_u64().unwrap(),
+                f["practice"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// Copies a folder tree (files and folders only).
