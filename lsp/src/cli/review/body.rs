@@ -110,12 +110,7 @@ pub fn fixed_lines(text: &str, start: LineCol, end: LineCol, replacement: &str) 
     let ends_at_line_start = end.column == 1 && end.line > start.line;
     let last = if ends_at_line_start { end.line - 1 } else { end.line };
     let region_start = starts[first - 1];
-    let region_end = if ends_at_line_start {
-        to
-    } else {
-        let line_end = text[to..].find('\n').map_or(text.len(), |index| to + index);
-        line_end
-    };
+    let region_end = if ends_at_line_start { to } else { text[to..].find('\n').map_or(text.len(), |index| to + index) };
     let mut lines = format!("{}{}{}", &text[region_start..from], replacement, &text[to..region_end]);
     if ends_at_line_start {
         // The fix took the line break; the lines read as suggested only if it gives one back.

@@ -140,7 +140,8 @@ pub async fn review<H: Host>(host: &H, options: &Options<'_>) -> anyhow::Result<
         for pending in &new {
             let line = pending.comment.placement.line(flavour);
             out.push(format!("would comment on {}:{line}", pending.comment.path));
-            out.extend(pending.comment.body.lines().map(|line| format!("    {line}")));
+            let indented = |line: &str| if line.is_empty() { String::new() } else { format!("    {line}") };
+            out.extend(pending.comment.body.lines().map(indented));
         }
         for earlier in &gone {
             let open = if earlier.resolved.is_none() { " (if still open)" } else { "" };
@@ -211,7 +212,9 @@ async fn check_change<H: Host>(host: &H, change: &Change, options: &Options<'_>)
         }
         let Some(glob_path) = under_prefix(&file.path, &options.prefix) else { continue };
         let Some(language) = praxis_grammars::by_path(Path::new(&file.path)) else { continue };
-        if !options.loaded.set.checks(language) {
+        // Not even read when no practice checks it (its language, its `files`/`ignores`).
+        let practices = options.loaded.set.practices();
+        if !practices.iter().any(|practice| practice.checks(language, Some(&glob_path))) {
             continue;
         }
         let (added, hunks) = match &file.patch {
