@@ -7,6 +7,7 @@ mod explain;
 mod init;
 mod languages;
 mod practice;
+mod review;
 mod sync;
 mod test;
 
@@ -83,6 +84,9 @@ enum Command {
         #[command(subcommand)]
         command: agents::AgentsCommand,
     },
+    /// Review a GitLab merge request or GitHub pull request through the host's API: comments
+    /// on added lines, never duplicated, and a commit status.
+    Review(review::ReviewArgs),
     /// Run the Model Context Protocol server on stdin/stdout, for AI coding agents.
     Mcp {
         /// The project (default: the current directory, where agents start their servers).
@@ -201,6 +205,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Practice { command } => practice::run(&command),
         Command::Baseline { command } => baseline::run(command),
         Command::Agents { command } => agents::run(command),
+        Command::Review(review) => review::run(&review),
         Command::Mcp { dir, practices } => crate::mcp::run(dir, practices).map(|()| Exit::Clean),
     }
 }

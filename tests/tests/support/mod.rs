@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod git;
+pub mod githost;
 pub mod http;
 pub mod lsp;
 pub mod readme;
