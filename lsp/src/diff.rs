@@ -18,6 +18,7 @@ pub enum Changed {
 
 impl Changed {
     /// No line changed (a pure rename, a file whose lines were only deleted).
+    #[cfg(test)]
     pub fn none() -> Changed {
         Changed::Lines(Vec::new())
     }

@@ -2,10 +2,14 @@
 //! the server and the client alike. Behind the default `client` feature, the rest is the sync
 //! client `praxis` uses: [`client`] (HTTP), [`token`] (where tokens are kept), [`cache`] (the
 //! offline cache and the stats queue), [`remote`] (pulling a space's practices, sending stats)
-//! and [`stats`] (counting usage). It knows neither LSP nor the terminal: its callers decide
+//! and [`stats`] (counting usage). [`http`] (the `http` feature) is what every Praxis HTTP
+//! client shares. It knows neither LSP nor the terminal: its callers decide
 //! what to show.
 
 pub mod wire;
+
+#[cfg(feature = "http")]
+pub mod http;
 
 #[cfg(feature = "client")]
 pub mod cache;

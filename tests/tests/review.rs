@@ -263,6 +263,7 @@ fn gitlab_review_posts_each_new_finding_once_on_its_line_resolves_fixed_ones_and
     change(&mut state);
     state.page_size = 2;
     state.throttle_once = Some("/api/v4/projects/42/merge_requests/7/discussions".into());
+    state.unavailable_once = Some("/api/v4/projects/42/merge_requests/7".into());
     let fake = FakeGitLab::start(state);
     let env = gitlab_env(&fake);
 
@@ -271,6 +272,11 @@ fn gitlab_review_posts_each_new_finding_once_on_its_line_resolves_fixed_ones_and
     assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
     assert_no_token(&first, GITLAB_TOKEN);
     assert!(first.stderr.contains("note: gitlab: rate limited; waiting 1 s"), "{}", first.stderr);
+    assert!(
+        first.stderr.contains("note: gitlab: GET /projects/42/merge_requests/7 answered 503; trying again in 1 s"),
+        "a read the host could not serve for a moment is tried again: {}",
+        first.stderr
+    );
     let posted = discussions(&fake);
     let places: Vec<(&str, u64)> = posted.iter().map(|(path, line, _, _)| (path.as_str(), *line)).collect();
     assert_eq!(places, [("lib/util.ts", 2), ("src/app.ts", 4), ("src/multi.ts", 2), ("tools/job.py", 3)]);

@@ -252,6 +252,8 @@ pub struct State {
     pub page_size: usize,
     /// A path (without query) answered 429 with `Retry-After: 1` once.
     pub throttle_once: Option<String>,
+    /// A path (without query) answered 503 once.
+    pub unavailable_once: Option<String>,
     /// Paths (without query) containing this answer with the status and message, forever.
     pub fail: Option<(String, u16, String)>,
     /// GETs without a token are answered.
@@ -281,6 +283,10 @@ impl State {
         if self.throttle_once.as_deref() == Some(request.path()) {
             self.throttle_once = None;
             return Some(Reply::message(429, "Too many requests").header("Retry-After", "1"));
+        }
+        if self.unavailable_once.as_deref() == Some(request.path()) {
+            self.unavailable_once = None;
+            return Some(Reply::message(503, "Service Unavailable"));
         }
         if let Some((part, status, message)) = &self.fail
             && request.path().contains(part.as_str())

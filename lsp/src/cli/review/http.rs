@@ -9,6 +9,8 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 
+use praxis_sync::http::{BodyError, is_loopback, read_limited, retry_after};
+
 use crate::report;
 
 /// How long connecting may take.
@@ -70,8 +72,12 @@ impl Api {
         let base = base.trim_end_matches('/').to_owned();
         let parsed =
             Url::parse(&base).map_err(|err| anyhow::anyhow!("{host}: the API address {base} is not a URL: {err}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            anyhow::bail!("{host}: the API address {base} is not http or https");
+        match parsed.scheme() {
+            "https" => {}
+            // The token travels in a header: in clear text only to this machine.
+            "http" if is_loopback(&parsed) => {}
+            "http" => anyhow::bail!("{host}: the API address {base} is plain http; the token goes only over https"),
+            _ => anyhow::bail!("{host}: the API address {base} is not http or https"),
         }
         let http = reqwest::Client::builder()
             .user_agent(concat!("praxis/", env!("CARGO_PKG_VERSION")))
@@ -211,6 +217,22 @@ impl Api {
                     "{}: rate limited; waiting {} s before trying again",
                     self.host,
                     wait.as_secs_f64().ceil()
+                ));
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            // A host that is briefly overloaded: a read is tried again; a post is not, since it
+            // may have been done.
+            let transient = matches!(status.as_u16(), 502..=504);
+            if transient && method == Method::GET && retries < MAX_RETRIES {
+                let wait = Duration::from_secs(1 << retries.min(4));
+                retries += 1;
+                report::note_line(&format!(
+                    "{}: {method} {} answered {}; trying again in {} s",
+                    self.host,
+                    self.shown(url),
+                    status.as_u16(),
+                    wait.as_secs()
                 ));
                 tokio::time::sleep(wait).await;
                 continue;
@@ -385,64 +407,6 @@ pub fn rate_limit_wait(status: StatusCode, headers: &HeaderMap, now: SystemTime)
     Some(Duration::from_secs(1))
 }
 
-/// `Retry-After`: seconds, or an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`).
-pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = http_date(value)?;
-    Some(at.duration_since(now).unwrap_or_default())
-}
-
-/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP/1.1 senders must use.
-fn http_date(value: &str) -> Option<SystemTime> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, zone] = parts.as_slice() else { return None };
-    if *zone != "GMT" {
-        return None;
-    }
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|name| name == month)? as i64 + 1;
-    let day: i64 = day.parse().ok()?;
-    let year: i64 = year.parse().ok()?;
-    let mut clock = time.split(':').map(|part| part.parse::<i64>().ok());
-    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
-    if !(1..=31).contains(&day) || !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..61).contains(&second)
-    {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).ok()?))
-}
-
-enum BodyError {
-    TooLarge,
-    Transport(reqwest::Error),
-}
-
-/// Reads a body of at most `limit` bytes.
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
-    if response.content_length().is_some_and(|length| length > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 /// A header value that carries a secret: never shown by `Debug`.
 pub fn secret_header(value: &str) -> anyhow::Result<HeaderValue> {
     let mut value = HeaderValue::from_str(value)
@@ -482,18 +446,6 @@ mod tests {
         // Link wins when both are there.
         let both = headers(&[("x-next-page", "2"), ("link", r#"<http://h/api/v4/l?page=7>; rel="next""#)]);
         assert_eq!(next_page(current, &both).as_deref(), Some("http://h/api/v4/l?page=7"));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_470); // Wed, 21 Oct 2015 07:27:50 GMT
-        assert_eq!(retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(10)));
-        assert_eq!(retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
-        assert_eq!(http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(UNIX_EPOCH + Duration::from_secs(784_111_777)));
-        assert_eq!(retry_after("soon", now), None);
-        assert_eq!(http_date("Sun, 06 Nov 1994 08:49:37 CET"), None);
-        assert_eq!(http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
     }
 
     #[test]
@@ -545,5 +497,9 @@ mod tests {
         );
         assert!(api.same_origin("http://127.0.0.1:1/api/v4/other?page=2"));
         assert!(!api.same_origin("http://127.0.0.2:1/api/v4/other?page=2"));
+        // The token goes in clear text only to this machine.
+        let plain = Api::new("gitlab", "http://gitlab.example.com/api/v4", HeaderMap::new(), None).err().unwrap();
+        assert!(plain.to_string().ends_with("is plain http; the token goes only over https"), "{plain}");
+        assert!(Api::new("gitlab", "https://gitlab.example.com/api/v4", HeaderMap::new(), None).is_ok());
     }
 }
