@@ -112,6 +112,18 @@ pub fn hunk_lines(patch: &str) -> Result<Changed, DiffError> {
     Ok(Changed::from_ranges(ranges))
 }
 
+/// The new-side line ranges of a diff's hunks, context lines included: the lines a Git host
+/// lets a review comment sit on. Hunks that add no line of the new side have none.
+pub fn hunk_spans(patch: &str) -> Vec<(usize, usize)> {
+    patch
+        .lines()
+        .filter(|line| line.starts_with("@@"))
+        .filter_map(Hunk::parse)
+        .filter(|hunk| hunk.new_left > 0)
+        .map(|hunk| (hunk.new_line, hunk.new_line + hunk.new_left - 1))
+        .collect()
+}
+
 /// One hunk being read: the next new-side line and how many lines of each side are left.
 struct Hunk {
     new_line: usize,
@@ -288,6 +300,12 @@ mod tests {
         assert_eq!(lines(&changed), [2, 3, 21]);
         assert_eq!(changed, Changed::Lines(vec![(2, 3), (21, 21)]));
         assert!(changed.touches(1, 2) && changed.touches(3, 30) && !changed.touches(4, 20));
+    }
+
+    #[test]
+    fn hunk_spans_include_context_lines() {
+        let patch = "@@ -1,3 +1,4 @@\n a\n+b\n c\n d\n@@ -10,0 +12,0 @@\n@@ -20 +21 @@\n-x\n+y\n";
+        assert_eq!(hunk_spans(patch), [(1, 4), (21, 21)]);
     }
 
     #[test]

@@ -219,7 +219,7 @@ async fn check_change<H: Host>(host: &H, change: &Change, options: &Options<'_>)
         }
         let (added, hunks) = match &file.patch {
             Some(patch) => match diff::hunk_lines(patch) {
-                Ok(added) => (added, hunk_ranges(patch)),
+                Ok(added) => (added, diff::hunk_spans(patch)),
                 Err(err) => {
                     report::warning_line(&format!(
                         "{}: skipped: {name} sent a diff this cannot read: {err}",
@@ -324,24 +324,6 @@ fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
-/// The new-side line ranges of a diff's hunks (`@@ -a,b +c,d @@`), context lines included: the
-/// lines a host lets a comment sit on.
-pub fn hunk_ranges(patch: &str) -> Vec<(usize, usize)> {
-    patch
-        .lines()
-        .filter_map(|line| {
-            let rest = line.strip_prefix("@@ -")?;
-            let (_, rest) = rest.split_once(" +")?;
-            let (new, _) = rest.split_once(" @@")?;
-            let (start, len) = match new.split_once(',') {
-                Some((start, len)) => (start.parse::<usize>().ok()?, len.parse::<usize>().ok()?),
-                None => (new.parse::<usize>().ok()?, 1),
-            };
-            (len > 0).then(|| (start, start + len - 1))
-        })
-        .collect()
-}
-
 /// The project's folder in the repository at `top`, as a prefix of repository paths (`app/`),
 /// or empty.
 pub fn project_prefix(top: &Path, root: &Path) -> anyhow::Result<String> {
@@ -360,12 +342,6 @@ pub fn project_prefix(top: &Path, root: &Path) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hunk_ranges_include_context_lines() {
-        let patch = "@@ -1,3 +1,4 @@\n a\n+b\n c\n d\n@@ -10,0 +12,0 @@\n@@ -20 +21 @@\n-x\n+y\n";
-        assert_eq!(hunk_ranges(patch), [(1, 4), (21, 21)]);
-    }
 
     #[test]
     fn only_paths_under_the_project_folder_are_checked() {
