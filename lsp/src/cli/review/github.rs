@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::body::Flavour;
 use super::flow::{Change, ChangedFile, Comment, Earlier, Host};
-use super::http::{Api, MAX_PAGES, encode, secret_header};
+use super::http::{Api, MAX_PAGES, check_address, encode, secret_header, text};
 use crate::files::MAX_FILE_BYTES;
 use crate::report;
 
@@ -48,6 +48,7 @@ impl GitHub {
             headers.insert(header::AUTHORIZATION, secret_header(&format!("Bearer {token}"))?);
         }
         let api = Api::new("github", api_url, headers, token)?;
+        check_address("github", graphql_url)?;
         Ok(GitHub {
             api,
             repo_path: format!("/repos/{}/{}", encode(owner, false), encode(name, false)),
@@ -118,10 +119,6 @@ impl GitHub {
         }
         answer.get("data").cloned().ok_or_else(|| "the answer has no data".to_owned())
     }
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
 impl Host for GitHub {

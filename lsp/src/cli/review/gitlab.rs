@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::body::Flavour;
 use super::flow::{Change, ChangedFile, Comment, Earlier, Host};
-use super::http::{Api, encode, secret_header};
+use super::http::{Api, encode, secret_header, text};
 use crate::files::MAX_FILE_BYTES;
 
 /// One merge request of one project.
@@ -32,10 +32,6 @@ impl GitLab {
         let project_path = format!("/projects/{}", encode(project, false));
         Ok(GitLab { api, mr_path: format!("{project_path}/merge_requests/{mr}"), project_path })
     }
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
 impl Host for GitLab {

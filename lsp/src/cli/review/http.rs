@@ -70,15 +70,7 @@ impl Api {
         // reqwest is built without a default crypto provider; ring is the one the workspace uses.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let base = base.trim_end_matches('/').to_owned();
-        let parsed =
-            Url::parse(&base).map_err(|err| anyhow::anyhow!("{host}: the API address {base} is not a URL: {err}"))?;
-        match parsed.scheme() {
-            "https" => {}
-            // The token travels in a header: in clear text only to this machine.
-            "http" if is_loopback(&parsed) => {}
-            "http" => anyhow::bail!("{host}: the API address {base} is plain http; the token goes only over https"),
-            _ => anyhow::bail!("{host}: the API address {base} is not http or https"),
-        }
+        check_address(host, &base)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("praxis/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
@@ -295,6 +287,24 @@ pub fn encode(text: &str, keep_slash: bool) -> String {
         }
     }
     out
+}
+
+/// Refuses an API address the token must not go to: not a URL, not http(s), or plain `http://`
+/// to another machine (the token travels in a header).
+pub fn check_address(host: &str, address: &str) -> anyhow::Result<()> {
+    let parsed =
+        Url::parse(address).map_err(|err| anyhow::anyhow!("{host}: the API address {address} is not a URL: {err}"))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => anyhow::bail!("{host}: the API address {address} is plain http; the token goes only over https"),
+        _ => anyhow::bail!("{host}: the API address {address} is not http or https"),
+    }
+}
+
+/// The string at `key` of a host's JSON object, or empty.
+pub fn text(value: &Value, key: &str) -> String {
+    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
 /// `text` with every occurrence of `secret` replaced.
