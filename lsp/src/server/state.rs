@@ -316,15 +316,30 @@ impl State {
                 return None;
             }
             Content::Source(source) => {
-                for change in changes {
-                    let Some(range) = change.range else {
+                let mut changes = changes.into_iter();
+                while let Some(change) = changes.next() {
+                    let edit = change.range.map(|range| Positions::new(source.doc.text(), encoding).byte_range(range));
+                    let length = match &edit {
+                        Some(edit) => source.doc.text().len() - edit.len() + change.text.len(),
+                        None => change.text.len(),
+                    };
+                    // A document that grows past the size limit is no longer parsed or checked.
+                    if length as u64 > crate::files::MAX_FILE_BYTES {
+                        let mut text = source.doc.text().to_owned();
+                        for change in std::iter::once(change).chain(changes.by_ref()) {
+                            apply_text(&mut text, change, encoding);
+                        }
+                        open.content = Content::Text(text);
+                        self.say_too_large(slot.path.as_deref(), uri);
+                        return Some((uri.clone(), Some(version), Vec::new()));
+                    }
+                    let Some(edit) = edit else {
                         let language = source.doc.language();
                         source.doc = Document::new(language, change.text);
                         touched = Some(0..source.doc.text().len());
                         source.raw.clear();
                         continue;
                     };
-                    let edit = Positions::new(source.doc.text(), encoding).byte_range(range);
                     let delta = change.text.len() as isize - edit.len() as isize;
                     shift_findings(&mut source.raw, &edit, delta);
                     touched = touched.map(|region| shift_range(region, &edit, delta));
@@ -337,14 +352,6 @@ impl State {
                     }
                 }
             }
-        }
-        // A document that grew past the size limit is no longer checked.
-        if let Content::Source(source) = &open.content
-            && source.doc.text().len() as u64 > crate::files::MAX_FILE_BYTES
-        {
-            open.content = Content::Text(source.doc.text().to_owned());
-            self.say_too_large(slot.path.as_deref(), uri);
-            return Some((uri.clone(), Some(version), Vec::new()));
         }
         self.recheck(uri, slot, open, touched)
     }
