@@ -11,6 +11,12 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+mod llm;
+pub use llm::{
+    AZURE_API_VERSION, DraftAnswer, DraftAttempt, DraftRequest, LlmProvider, LlmSettings, PutLlmSettings, Snippet,
+    Tokens,
+};
+
 /// Every path below is relative to this prefix.
 pub const API_PREFIX: &str = "/api/v1";
 
