@@ -66,6 +66,7 @@ pub fn praxis_command_in(home: &Path) -> Command {
         .env("PRAXIS_CACHE_DIR", home.join("cache"))
         .env("PRAXIS_NO_KEYRING", "1")
         .env_remove("PRAXIS_TOKEN")
+        .env_remove("PRAXIS_LLM_KEY")
         .env_remove("PRAXIS_LOG")
         .env("NO_COLOR", "1");
     command

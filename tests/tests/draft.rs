@@ -1,0 +1,390 @@
+//! `praxis practice draft` end to end, against a fake chat-completions server on 127.0.0.1 that
+//! records every request (headers and body) and answers from a script: the retry loop, answers
+//! that never pass, 429 with `Retry-After`, Azure's URL and header, refusals, and what leaves
+//! the machine (the description and the chosen lines; no other code, no file name, no path, and
+//! the key in no output).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{Run, praxis_command};
+
+const KEY: &str = "sk-test-key-5150-do-not-leak";
+const UNSELECTED_MARKER: &str = "zebra-unselected-7781";
+const OTHER_FILE_MARKER: &str = "zebra-other-file-4432";
+
+/// One request as the fake server read it.
+#[derive(Debug, Clone)]
+struct Recorded {
+    /// `POST /v1/chat/completions`, query included.
+    line: String,
+    /// Header names in lower case.
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Recorded {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|err| panic!("{err}: {}", self.body))
+    }
+}
+
+/// An answer of the script.
+struct Scripted {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+/// A chat completion whose message is `text`.
+fn answer(text: &str) -> Scripted {
+    let body = json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "model": "test-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1200, "completion_tokens": 80, "total_tokens": 1280}
+    });
+    Scripted { status: 200, headers: Vec::new(), body: body.to_string() }
+}
+
+fn error(status: u16, headers: Vec<(&'static str, String)>, message: &str) -> Scripted {
+    Scripted { status, headers, body: json!({"error": {"message": message, "type": "test"}}).to_string() }
+}
+
+/// The fake chat-completions server: a thread per connection, HTTP/1.1, `Connection: close`.
+struct FakeModel {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    /// Every byte every client sent.
+    raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl FakeModel {
+    fn start(script: Vec<Scripted>) -> FakeModel {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(script.into_iter()));
+        let (recorded, bytes) = (requests.clone(), raw.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (recorded, bytes, script) = (recorded.clone(), bytes.clone(), script.clone());
+                std::thread::spawn(move || serve(stream, &recorded, &bytes, &script));
+            }
+        });
+        FakeModel { addr, requests, raw }
+    }
+
+    fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn raw(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    recorded: &Mutex<Vec<Recorded>>,
+    raw: &Mutex<Vec<u8>>,
+    script: &Mutex<std::vec::IntoIter<Scripted>>,
+) {
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut head = line.clone();
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).unwrap();
+        head.push_str(&header);
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap();
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length: usize =
+        headers.iter().find(|(name, _)| name == "content-length").map_or(0, |(_, value)| value.parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    {
+        let mut raw = raw.lock().unwrap();
+        raw.extend_from_slice(head.as_bytes());
+        raw.extend_from_slice(&body);
+    }
+    let request_line = line.trim_end().trim_end_matches(" HTTP/1.1").to_owned();
+    recorded.lock().unwrap().push(Recorded { line: request_line, headers, body: String::from_utf8(body).unwrap() });
+    let next =
+        script.lock().unwrap().next().unwrap_or_else(|| error(500, Vec::new(), "the script has no more answers"));
+    let reason = match next.status {
+        200 => "OK",
+        401 => "Unauthorized",
+        429 => "Too Many Requests",
+        _ => "Internal Server Error",
+    };
+    let mut response = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        next.status,
+        next.body.len()
+    );
+    for (name, value) in &next.headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str("\r\n");
+    response.push_str(&next.body);
+    let mut stream = stream;
+    let _ = stream.write_all(response.as_bytes());
+}
+
+/// A project with one Python file holding a bad line, a good line and an unselected marker, and
+/// another file with a marker of its own.
+fn project(llm: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".praxis/practices")).unwrap();
+    std::fs::write(dir.path().join(".praxis/config.toml"), format!("[llm]\n{llm}")).unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("src/billing.py"),
+        format!(
+            "API_TOKEN = \"{UNSELECTED_MARKER}\"\n\ndef total(items):\n    print(\"total\", items)\n    \
+             log.info(\"total %s\", items)\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("src/other.py"), format!("SECRET = \"{OTHER_FILE_MARKER}\"\nprint(SECRET)\n"))
+        .unwrap();
+    dir
+}
+
+fn openai(model: &FakeModel) -> String {
+    format!("base_url = \"http://127.0.0.1:{}/v1\"\nmodel = \"test-model\"\n", model.addr.port())
+}
+
+fn draft(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "practice",
+        "draft",
+        "--describe",
+        "Do not print in billing code; log through `log.info` so the output keeps its level.",
+        "--bad",
+        "src/billing.py:4-4",
+        "--good",
+        "src/billing.py:5-5",
+    ];
+    args.extend_from_slice(extra);
+    praxis_command().args(&args).current_dir(dir).env("PRAXIS_LLM_KEY", KEY).output().unwrap().into()
+}
+
+fn practice(rule: &str) -> String {
+    format!(
+        "```yaml\nid: no-print-in-billing\nname: Log instead of print\ndescription: Printed output has no level.\n\
+         severity: warning\nlanguages: [python]\nmessage: Use log.info instead of print\nrule:\n  {rule}\n```\n"
+    )
+}
+
+fn written(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir.join(".praxis/practices")).unwrap().map(|entry| entry.unwrap().path()).collect()
+}
+
+#[track_caller]
+fn assert_no_key(run: &Run) {
+    assert!(!run.stdout.contains(KEY) && !run.stderr.contains(KEY), "the key leaked:\n{}\n{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn a_rule_that_misses_is_sent_back_and_the_second_passes_and_is_written() {
+    let model = FakeModel::start(vec![
+        answer(&format!("Here is the practice:\n\n{}", practice("pattern: echo($$$ARGS)"))),
+        answer(&practice("pattern: print($$$ARGS)")),
+    ]);
+    let dir = project(&openai(&model));
+    let run = draft(dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_no_key(&run);
+    assert!(
+        run.stderr.contains("attempt 1: 1 error\n  no-print-in-billing: bad example 1 (python) produced no finding\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("attempt 2: passed\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("tokens: 2400 sent, 160 received"), "{}", run.stderr);
+
+    let path = dir.path().join(".praxis/practices/no-print-in-billing.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(run.stdout, yaml, "stdout is the practice written");
+    assert!(yaml.contains("pattern: print($$$ARGS)") && yaml.contains("print(\"total\", items)"), "{yaml}");
+    assert_eq!(written(dir.path()).len(), 1, "no temporary file left");
+    let test = support::praxis(dir.path(), &["test"]);
+    assert_eq!(test.code, 0, "{}\n{}", test.stdout, test.stderr);
+    assert!(test.stdout.contains("ok    no-print-in-billing (1 bad, 1 good)"), "{}", test.stdout);
+
+    let requests = model.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].line, "POST /v1/chat/completions");
+    assert_eq!(requests[0].header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    let first = requests[0].json();
+    assert_eq!((first["model"].as_str(), first["temperature"].as_f64()), (Some("test-model"), Some(0.0)));
+    assert_eq!(first["messages"].as_array().unwrap().len(), 2);
+    let second = requests[1].json();
+    let messages = second["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 4);
+    assert_eq!(messages[2]["role"], "assistant");
+    assert!(
+        messages[3]["content"]
+            .as_str()
+            .unwrap()
+            .contains("- no-print-in-billing: bad example 1 (python) produced no finding"),
+        "{}",
+        messages[3]
+    );
+
+    // Only what was chosen left: the description and the two lines, never the rest of the file,
+    // another file, a file name or a path.
+    let raw = model.raw();
+    assert!(raw.contains("print(\\\"total\\\", items)") && raw.contains("log through `log.info`"), "{raw}");
+    for secret in [UNSELECTED_MARKER, OTHER_FILE_MARKER, "billing.py", "other.py", "src/", "def total"] {
+        assert!(!raw.contains(secret), "`{secret}` was sent");
+    }
+    let root = dir.path().to_string_lossy().into_owned();
+    assert!(!raw.contains(&root) && !raw.contains(".praxis"), "a path was sent");
+
+    // An existing file is not replaced: with --id the refusal comes before any request.
+    let again = draft(dir.path(), &["--id", "no-print-in-billing"]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("no-print-in-billing.yaml exists; pass --force to replace it"), "{}", again.stderr);
+    assert_eq!(model.requests().len(), 2);
+}
+
+#[test]
+fn answers_that_never_pass_exit_1_and_write_nothing() {
+    let model = FakeModel::start(vec![
+        answer("I am sorry, I cannot write YAML: {[ "),
+        answer(&practice("pattern: print($$$ARGS)\nseverty: error")),
+        answer(&practice("kind: call")),
+    ]);
+    let dir = project(&openai(&model));
+    let run = draft(dir.path(), &["--attempts", "3"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_no_key(&run);
+    assert!(written(dir.path()).is_empty(), "nothing is written");
+    assert_eq!(model.requests().len(), 3);
+    assert!(run.stderr.contains("attempt 1: 1 error\n  line 1, column "), "{}", run.stderr);
+    assert!(run.stderr.contains("attempt 2: 1 error\n  line 9, column 1: unknown field `severty`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("attempt 3: 1 error\n  no-print-in-billing: good example 1 (python) produced"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("no attempt passed in 3 attempts"), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("kind: call") && run.stdout.contains("examples:"),
+        "the last draft is printed: {}",
+        run.stdout
+    );
+    let third = model.requests()[2].json();
+    let feedback = third["messages"][5]["content"].as_str().unwrap().to_owned();
+    assert!(feedback.contains("unknown field `severty`"), "{feedback}");
+}
+
+#[test]
+fn too_many_requests_is_waited_out() {
+    let model = FakeModel::start(vec![
+        error(429, vec![("Retry-After", "1".into())], "Rate limit reached"),
+        answer(&practice("pattern: print($$$ARGS)")),
+    ]);
+    let dir = project(&openai(&model));
+    let started = Instant::now();
+    let run = draft(dir.path(), &["--out", "drafted.yaml"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert_eq!(model.requests().len(), 2);
+    assert_eq!(model.requests()[0].body, model.requests()[1].body, "the same request again");
+    assert!(dir.path().join("drafted.yaml").is_file());
+}
+
+#[test]
+fn azure_has_its_own_url_and_header() {
+    let model = FakeModel::start(vec![answer(&practice("pattern: print($$$ARGS)"))]);
+    let dir = project(&format!(
+        "provider = \"azure\"\nbase_url = \"http://127.0.0.1:{}\"\nmodel = \"gpt-4o\"\ndeployment = \"rules\"\n\
+         api_version = \"2024-10-21\"\n",
+        model.addr.port()
+    ));
+    let run = draft(dir.path(), &["--id", "billing-logs", "--out", "out/billing.yaml"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let request = &model.requests()[0];
+    assert_eq!(request.line, "POST /openai/deployments/rules/chat/completions?api-version=2024-10-21");
+    assert_eq!(request.header("api-key"), Some(KEY));
+    assert_eq!(request.header("authorization"), None);
+    let yaml = std::fs::read_to_string(dir.path().join("out/billing.yaml")).unwrap();
+    assert!(yaml.starts_with("id: billing-logs\n"), "{yaml}");
+}
+
+#[test]
+fn refusals_say_why_in_one_line_without_the_key() {
+    // Plain http:// to another machine: refused before any connection.
+    let dir = project("base_url = \"http://10.1.2.3/v1\"\nmodel = \"m\"\n");
+    let run = draft(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("uses plain http:// to another machine"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+
+    // A key in the project's config.
+    let dir = project("base_url = \"https://api.example.com/v1\"\nmodel = \"m\"\nkey = \"sk-in-the-repo\"\n");
+    let run = draft(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("config.toml:4:7: [llm] key: a key is never read from a config file"),
+        "{}",
+        run.stderr
+    );
+
+    // No key anywhere (and no keyring in tests).
+    let model = FakeModel::start(vec![]);
+    let dir = project(&openai(&model));
+    let run: Run = praxis_command()
+        .args(["practice", "draft", "--describe", "x", "--bad", "src/billing.py:4-4"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("set PRAXIS_LLM_KEY, or run `praxis llm login`"), "{}", run.stderr);
+    let login: Run =
+        praxis_command().args(["llm", "login", "--key-stdin"]).current_dir(dir.path()).output().unwrap().into();
+    assert_eq!(login.code, 2);
+    assert!(login.stderr.contains("no OS keyring here to keep the key in; set PRAXIS_LLM_KEY"), "{}", login.stderr);
+
+    // The provider refuses the key and quotes it: the one line says so without it.
+    let model = FakeModel::start(vec![error(401, Vec::new(), &format!("Incorrect API key provided: {KEY}."))]);
+    let dir = project(&openai(&model));
+    let run = draft(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert_no_key(&run);
+    assert_eq!(
+        run.stderr.trim_end(),
+        format!(
+            "error: llm: POST http://127.0.0.1:{}/v1/chat/completions answered 401 Unauthorized: Incorrect API key \
+             provided: <redacted>.",
+            model.addr.port()
+        )
+    );
+    assert!(written(dir.path()).is_empty());
+}
