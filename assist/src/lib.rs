@@ -170,6 +170,23 @@ mod tests {
         assert!(draft.yaml.contains("pattern: print($A)") && draft.yaml.contains("code: |"), "{}", draft.yaml);
     }
 
+    /// The server runs the loop in an axum handler, on a multi-threaded runtime.
+    #[test]
+    fn the_loop_can_move_between_threads() {
+        fn send<T: Send>(_: &T) {}
+        let settings = LlmSettings {
+            provider: LlmProvider::Openai,
+            base_url: "https://api.example.com/v1".into(),
+            model: "m".into(),
+            deployment: None,
+            api_version: None,
+        };
+        let client = ChatClient::new(&settings, ApiKey::new("k").unwrap()).unwrap();
+        let request = request();
+        let future = draft(&client, &request, 1);
+        send(&future);
+    }
+
     #[test]
     fn attempts_are_bounded() {
         assert!(Conversation::new(&request(), 0).is_err());
