@@ -141,3 +141,15 @@ impl Tokens {
         self.received = self.received.saturating_add(other.received);
     }
 }
+
+/// One day's tokens spent drafting through a space's integration: the only trace a draft
+/// leaves on the server. A row of `GET /spaces/{space}/stats`'s `llm`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LlmDay {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// Prompt tokens, over every draft of the day.
+    pub sent: u64,
+    /// Completion tokens.
+    pub received: u64,
+}
