@@ -251,3 +251,77 @@ fn refusals_say_why_in_one_line_without_the_key() {
     );
     assert!(written(dir.path()).is_empty());
 }
+
+/// `--server`: the followed space's server drafts with the provider its admin set. The member
+/// has no key and no `[llm]`; the practice is written as the local path writes it; the server
+/// keeps the day's tokens; only the description and the chosen lines left the machine.
+#[test]
+fn through_the_team_server_with_the_spaces_provider() {
+    let model = FakeModel::start(vec![
+        answer(&practice("pattern: echo($$$ARGS)")),
+        answer(&practice("pattern: print($$$ARGS)")),
+    ]);
+    let server = support::team::TeamServer::start();
+    server.create_space("backend");
+    let member = server.member("backend", "dev@example.com", "member");
+    let integration = serde_json::json!({"provider": "openai", "base_url": format!("http://127.0.0.1:{}/v1", model.addr.port()),
+                                          "model": "test-model", "key": KEY});
+    server.owner_call("PUT", "/spaces/backend/integrations/llm", Some(&integration));
+
+    let dir = project("");
+    std::fs::write(
+        dir.path().join(".praxis/config.toml"),
+        format!("[server]\nurl = \"{}\"\nspace = \"backend\"\n", server.url()),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| -> Run {
+        let mut args = vec![
+            "practice",
+            "draft",
+            "--server",
+            "--describe",
+            "Do not print in billing code; log through `log.info` so the output keeps its level.",
+            "--bad",
+            "src/billing.py:4-4",
+            "--good",
+            "src/billing.py:5-5",
+        ];
+        args.extend_from_slice(extra);
+        praxis_command().args(&args).current_dir(dir.path()).env("PRAXIS_TOKEN", &member).output().unwrap().into()
+    };
+    let drafted = run(&[]);
+    assert_eq!(drafted.code, 0, "{}\n{}", drafted.stdout, drafted.stderr);
+    assert_no_key(&drafted);
+    assert!(
+        drafted
+            .stderr
+            .contains("attempt 1: 1 error\n  no-print-in-billing: bad example 1 (python) produced no finding\n"),
+        "{}",
+        drafted.stderr
+    );
+    assert!(drafted.stderr.contains("attempt 2: passed\ntokens: 2400 sent, 160 received\n"), "{}", drafted.stderr);
+    let yaml = std::fs::read_to_string(dir.path().join(".praxis/practices/no-print-in-billing.yaml")).unwrap();
+    assert_eq!(drafted.stdout, yaml);
+    let test = support::praxis(dir.path(), &["test"]);
+    assert_eq!(test.code, 0, "{}\n{}", test.stdout, test.stderr);
+
+    // The server kept the tokens and no practice; the provider saw the chosen lines only.
+    let stats = server.owner_call("GET", "/spaces/backend/stats?from=2000-01-01&to=2100-12-31", None);
+    assert_eq!((stats["llm"][0]["sent"].as_u64(), stats["llm"][0]["received"].as_u64()), (Some(2400), Some(160)));
+    assert_eq!(server.practices("backend")["practices"], serde_json::json!([]));
+    let raw = model.raw();
+    assert!(raw.contains("print(\\\"total\\\", items)"), "{raw}");
+    for secret in [UNSELECTED_MARKER, OTHER_FILE_MARKER, "billing.py", "src/", "def total", ".praxis"] {
+        assert!(!raw.contains(secret), "`{secret}` was sent");
+    }
+
+    // --attempts is the server's to decide; a space without an integration says so in one line.
+    let refused = run(&["--attempts", "2"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    server.owner_call("DELETE", "/spaces/backend/integrations/llm", None);
+    let none = run(&["--out", "other.yaml"]);
+    assert_eq!(none.code, 2, "{}", none.stderr);
+    assert!(none.stderr.contains("answered 409: this space has no LLM integration"), "{}", none.stderr);
+    assert_eq!(none.stderr.lines().count(), 1, "{}", none.stderr);
+    assert!(!dir.path().join("other.yaml").exists());
+}

@@ -1,12 +1,14 @@
 //! `praxis practice draft`: a practice drafted by an LLM from a description and chosen
-//! snippets, judged by the engine, written only when it passes. Only the description and the
-//! chosen lines leave the machine: never the rest of a file, its name or its path.
+//! snippets, judged by the engine, written only when it passes. The provider is the one `[llm]`
+//! configures, or with `--server` the followed space's, through the team's server (which runs
+//! the same loop). Only the description and the chosen lines leave the machine: never the rest
+//! of a file, its name or its path.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use praxis_assist::{ChatClient, Draft, DraftRequest, Snippet};
+use praxis_assist::{ChatClient, Draft, DraftAnswer, DraftRequest, Snippet};
 use praxis_engine::Practice;
 
 use super::Exit;
@@ -39,10 +41,14 @@ pub struct DraftArgs {
     /// folder).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// How many answers to ask for before giving up.
-    #[arg(long, value_name = "N", default_value_t = praxis_assist::DEFAULT_ATTEMPTS,
+    /// How many answers to ask for before giving up [default: 4].
+    #[arg(long, value_name = "N", conflicts_with = "server",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(praxis_assist::MAX_ATTEMPTS)))]
-    pub attempts: u32,
+    pub attempts: Option<u32>,
+    /// Draft through the followed space's server, with the provider and key its admins set
+    /// (the server decides the attempts). Only the description and the snippets are sent.
+    #[arg(long)]
+    pub server: bool,
     /// Replace the file at the output path if there is one.
     #[arg(long)]
     pub force: bool,
@@ -65,9 +71,14 @@ pub fn run(args: &DraftArgs) -> anyhow::Result<Exit> {
     if let Some(out) = &args.out {
         refuse_existing(out, args.force)?;
     }
-    let settings = llm::settings()?;
-    let client = ChatClient::new(&settings, llm::key(&settings)?)?;
-    let draft = block_on(praxis_assist::draft(&client, &request, args.attempts))??;
+    let draft = if args.server {
+        through_server(&request)?
+    } else {
+        let settings = llm::settings()?;
+        let client = ChatClient::new(&settings, llm::key(&settings)?)?;
+        let attempts = args.attempts.unwrap_or(praxis_assist::DEFAULT_ATTEMPTS);
+        block_on(praxis_assist::draft(&client, &request, attempts))??
+    };
     report(&draft)?;
     if !draft.passed {
         crate::report::error_line(&format!(
@@ -88,6 +99,17 @@ pub fn run(args: &DraftArgs) -> anyhow::Result<Exit> {
     write_new(&path, &draft.yaml, args.force)?;
     writeln!(std::io::stderr().lock(), "wrote {}", path.display())?;
     Ok(Exit::Clean)
+}
+
+/// Drafts through the followed space's server: the request (description and snippets) is all
+/// that goes.
+fn through_server(request: &DraftRequest) -> anyhow::Result<Draft> {
+    let (sync, follow, _) = super::sync::open_followed()?;
+    let binding = &follow.binding;
+    let client = binding.client(&sync.tokens)?;
+    let answer = block_on(client.draft(&binding.space, request))??;
+    let DraftAnswer { practice, passed, attempts, tokens } = answer;
+    Ok(Draft { yaml: practice, passed, attempts, tokens })
 }
 
 /// Prints the practice (stdout), what each attempt got wrong and the tokens spent (stderr).

@@ -1,6 +1,6 @@
 //! `praxis practice list | pull DIR | push ID|PATH`: the team's practices on the server, as a
 //! list, as YAML files for review in Git, and a local practice sent up to the server; and
-//! `practice draft` (in `draft.rs`), which needs no server.
+//! `practice draft` (in `draft.rs`), which needs a server only with `--server`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,8 +43,8 @@ pub enum PracticeCommand {
 }
 
 pub fn run(command: &PracticeCommand) -> anyhow::Result<Exit> {
-    // Drafting asks the configured LLM provider, not the team's server: it works with no
-    // server at all. (`--server`, drafting through the space's provider, goes here too.)
+    // Drafting asks the configured LLM provider: it works with no server at all. With
+    // `--server` it asks the followed space's server, which `draft.rs` opens itself.
     if let PracticeCommand::Draft(args) = command {
         return super::draft::run(args);
     }
