@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::fake_model::{FakeModel, answer, error};
+use support::lsp::Lsp;
 use support::{Run, praxis_command};
 
 const KEY: &str = "sk-test-key-5150-do-not-leak";
@@ -324,4 +325,184 @@ fn through_the_team_server_with_the_spaces_provider() {
     assert!(none.stderr.contains("answered 409: this space has no LLM integration"), "{}", none.stderr);
     assert_eq!(none.stderr.lines().count(), 1, "{}", none.stderr);
     assert!(!dir.path().join("other.yaml").exists());
+}
+
+/// `praxis lsp` with `PRAXIS_LLM_KEY` set or not, its progress shown, in `dir`.
+fn editor(dir: &Path, key: bool) -> Lsp {
+    let mut command = praxis_command();
+    if key {
+        command.env("PRAXIS_LLM_KEY", KEY);
+    }
+    let mut lsp = Lsp::spawn_command(command, dir);
+    lsp.initialize(&[dir], serde_json::Value::Null, false, serde_json::json!({"window": {"workDoneProgress": true}}));
+    lsp
+}
+
+const DRAFT_ACTION: &str = "Draft practice from selection with AI";
+
+/// The code actions' titles for `range` in `uri`.
+fn action_titles(lsp: &mut Lsp, uri: &str, range: serde_json::Value) -> Vec<String> {
+    let actions = lsp.code_actions(uri, range, serde_json::json!([]));
+    actions.iter().filter_map(|action| action["title"].as_str().map(str::to_owned)).collect()
+}
+
+fn line_range(line: u64, end: u64) -> serde_json::Value {
+    serde_json::json!({"start": {"line": line, "character": 0}, "end": {"line": line, "character": end}})
+}
+
+#[test]
+fn the_editor_offers_the_draft_action_only_when_an_llm_is_at_hand() {
+    let model = FakeModel::start(vec![]);
+    let billing_line = line_range(3, 25);
+    // [llm] and its key: offered on a selection, not on an empty one.
+    let dir = project(&openai(&model));
+    let mut lsp = editor(dir.path(), true);
+    let doc = lsp.open(
+        &dir.path().join("src/billing.py"),
+        "python",
+        &std::fs::read_to_string(dir.path().join("src/billing.py")).unwrap(),
+    );
+    lsp.wait_version(&doc.uri, 1);
+    let titles = action_titles(&mut lsp, &doc.uri, billing_line.clone());
+    assert!(titles.iter().any(|title| title == DRAFT_ACTION), "{titles:?}");
+    let action = lsp.code_actions(&doc.uri, billing_line.clone(), serde_json::json!([]));
+    let action = action.iter().find(|action| action["title"] == DRAFT_ACTION).unwrap();
+    assert_eq!(action["command"]["command"], "praxis.draftPractice");
+    assert_eq!(
+        action["command"]["arguments"],
+        serde_json::json!([{"uri": doc.uri, "range": billing_line, "kind": "bad"}])
+    );
+    assert!(!action_titles(&mut lsp, &doc.uri, line_range(1, 0)).iter().any(|title| title == DRAFT_ACTION));
+    lsp.shutdown();
+
+    // [llm] without a key anywhere (no keyring in tests), or nothing configured: not offered.
+    for (llm, key) in [(openai(&model), false), (String::new(), true)] {
+        let dir = project(&llm);
+        let mut lsp = editor(dir.path(), key);
+        let text = std::fs::read_to_string(dir.path().join("src/billing.py")).unwrap();
+        let doc = lsp.open(&dir.path().join("src/billing.py"), "python", &text);
+        lsp.wait_version(&doc.uri, 1);
+        let titles = action_titles(&mut lsp, &doc.uri, billing_line.clone());
+        assert!(titles.iter().any(|title| title.starts_with("Create practice")), "{titles:?}");
+        assert!(!titles.iter().any(|title| title == DRAFT_ACTION), "{llm:?}, key {key}: {titles:?}");
+        lsp.shutdown();
+    }
+    assert!(model.requests().is_empty());
+}
+
+#[test]
+fn the_editor_drafts_from_the_selection_writes_the_practice_and_shows_it() {
+    let model = FakeModel::start(vec![
+        answer(&practice("pattern: echo($$$ARGS)")),
+        answer(&practice("pattern: print($$$ARGS)")),
+        // The next draft never passes.
+        answer(&practice("pattern: echo($$$ARGS)")),
+        answer(&practice("pattern: echo($$$ARGS)")),
+        answer(&practice("pattern: echo($$$ARGS)")),
+        answer(&practice("pattern: echo($$$ARGS)")),
+    ]);
+    let dir = project(&openai(&model));
+    let mut lsp = editor(dir.path(), true);
+    let text = std::fs::read_to_string(dir.path().join("src/billing.py")).unwrap();
+    let doc = lsp.open(&dir.path().join("src/billing.py"), "python", &text);
+    lsp.wait_version(&doc.uri, 1);
+    let describe = "Do not print in billing code; log through log.info.";
+    let arguments =
+        serde_json::json!([{"uri": doc.uri, "range": line_range(3, 25), "kind": "bad", "describe": describe}]);
+    assert_eq!(lsp.execute("praxis.draftPractice", arguments.clone()), serde_json::json!({"started": true}));
+
+    let show = lsp.wait_server_request("window/showDocument");
+    let path = dir.path().join(".praxis/practices/no-print-in-billing.yaml");
+    assert_eq!(show["params"]["uri"], support::lsp::uri(&path.canonicalize().unwrap()), "{show}");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    assert!(yaml.contains("pattern: print($$$ARGS)") && yaml.contains("print(\"total\", items)"), "{yaml}");
+    let told = lsp.wait_notification("window/showMessage", |params| {
+        params["message"].as_str().is_some_and(|message| message.contains("drafted practice `no-print-in-billing`"))
+    });
+    assert_eq!(told["type"], 3, "{told}");
+    assert!(told["message"].as_str().unwrap().contains("in 2 attempts (2400 tokens sent, 160 received)"), "{told}");
+    lsp.wait_server_request("window/workDoneProgress/create");
+    // The new practice applies to the open document.
+    lsp.wait_diagnostics(&doc.uri, |diagnostics| diagnostics.iter().any(|d| d["code"] == "no-print-in-billing"));
+
+    // Only the description and the selected line went to the model.
+    let raw = model.raw();
+    assert!(raw.contains("print(\\\"total\\\", items)") && raw.contains(describe), "{raw}");
+    for secret in
+        [UNSELECTED_MARKER, OTHER_FILE_MARKER, "billing.py", "src/", "def total", ".praxis", "log.info(\\\"total"]
+    {
+        assert!(!raw.contains(secret), "`{secret}` was sent");
+    }
+
+    // A draft that never passes is written nowhere; the message gives the last errors.
+    assert_eq!(lsp.execute("praxis.draftPractice", arguments), serde_json::json!({"started": true}));
+    let failed = lsp.wait_notification("window/showMessage", |params| {
+        params["message"].as_str().is_some_and(|message| message.contains("no draft passed"))
+    });
+    let message = failed["message"].as_str().unwrap();
+    assert!(
+        message.contains("in 4 attempts; nothing was written")
+            && message.contains("The last one: no-print-in-billing: bad example 1 (python) produced no finding."),
+        "{message}"
+    );
+    assert_eq!(written(dir.path()).len(), 1);
+    lsp.shutdown();
+}
+
+#[test]
+fn in_other_editors_the_description_is_the_praxis_comment_above_the_selection() {
+    let model = FakeModel::start(vec![answer(&practice("pattern: print($$$ARGS)"))]);
+    // No [llm] here: the followed team server drafts, with the provider its admin set.
+    let server = support::team::TeamServer::start();
+    server.create_space("backend");
+    let member = server.member("backend", "dev@example.com", "member");
+    let integration = serde_json::json!({"provider": "openai", "base_url": format!("http://127.0.0.1:{}/v1", model.addr.port()),
+                                          "model": "test-model", "key": KEY});
+    server.owner_call("PUT", "/spaces/backend/integrations/llm", Some(&integration));
+    let dir = project("");
+    std::fs::write(
+        dir.path().join(".praxis/config.toml"),
+        format!("[server]\nurl = \"{}\"\nspace = \"backend\"\n", server.url()),
+    )
+    .unwrap();
+    let text = "def total(items):\n    # praxis: do not print in billing code;\n    #   log through log.info\n    print(\"total\", items)\n";
+    let file = dir.path().join("src/report.py");
+    std::fs::write(&file, text).unwrap();
+
+    let mut command = praxis_command();
+    command.env("PRAXIS_TOKEN", &member);
+    let mut lsp = Lsp::spawn_command(command, dir.path());
+    lsp.initialize(&[dir.path()], serde_json::Value::Null, false, serde_json::json!({}));
+    let doc = lsp.open(&file, "python", text);
+    lsp.wait_version(&doc.uri, 1);
+    let range = line_range(3, 25);
+    assert!(action_titles(&mut lsp, &doc.uri, range.clone()).iter().any(|title| title == DRAFT_ACTION));
+    let started =
+        lsp.execute("praxis.draftPractice", serde_json::json!([{"uri": doc.uri, "range": range, "kind": "bad"}]));
+    assert_eq!(started, serde_json::json!({"started": true}));
+    lsp.wait_server_request("window/showDocument");
+    assert!(dir.path().join(".praxis/practices/no-print-in-billing.yaml").is_file());
+    let sent = model.requests()[0].json();
+    let user = sent["messages"][1]["content"].as_str().unwrap();
+    assert!(user.contains("do not print in billing code; log through log.info"), "{user}");
+    assert!(!user.contains("def total"), "{user}");
+
+    // With neither a description nor a comment: a message says how to give one.
+    let plain = lsp.open(
+        &dir.path().join("src/billing.py"),
+        "python",
+        &std::fs::read_to_string(dir.path().join("src/billing.py")).unwrap(),
+    );
+    lsp.wait_version(&plain.uri, 1);
+    let refused = lsp.execute(
+        "praxis.draftPractice",
+        serde_json::json!([{"uri": plain.uri, "range": line_range(3, 25), "kind": "bad"}]),
+    );
+    assert_eq!(refused["started"], false, "{refused}");
+    let told = lsp.wait_notification("window/showMessage", |params| {
+        params["message"].as_str().is_some_and(|message| message.contains("starting with `praxis:`"))
+    });
+    assert_eq!(told["type"], 2, "{told}");
+    assert_eq!(model.requests().len(), 1);
+    lsp.shutdown();
 }
