@@ -277,6 +277,20 @@ mod tests {
         assert!(check_key("sk-\u{e9}").is_err());
     }
 
+    /// A member who loops cannot hold more than two drafts of a space; others go on.
+    #[test]
+    fn drafts_per_space_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::sqlite::SqliteStore::open(dir.path(), crate::crypto::MasterKey::from_bytes([1; 32]));
+        let state = AppState::new(Arc::new(store.unwrap()));
+        let first = state.draft_slot(1).unwrap();
+        let _second = state.draft_slot(1).unwrap();
+        assert_eq!(state.draft_slot(1).err().map(|err| err.status), Some(StatusCode::TOO_MANY_REQUESTS));
+        assert!(state.draft_slot(2).is_ok(), "another space is not held up");
+        drop(first);
+        assert!(state.draft_slot(1).is_ok(), "a finished draft frees its place");
+    }
+
     #[test]
     fn members_read_no_url() {
         let settings = settings("https://team.example.com/v1");
