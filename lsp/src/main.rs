@@ -13,6 +13,7 @@ mod git;
 mod mcp;
 mod practices;
 mod project;
+mod provider;
 mod remote;
 mod report;
 mod server;

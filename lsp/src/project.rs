@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use praxis_engine::Severity;
+use praxis_sync::wire::{LlmProvider, LlmSettings};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,79 @@ pub struct Config {
     /// What `praxis agents write` writes.
     #[serde(default)]
     pub agents: AgentsConfig,
+    /// The LLM `praxis practice draft` asks; each key set here wins over the user's config.
+    #[serde(default)]
+    pub llm: Option<LlmConfig>,
+}
+
+/// `[llm]`: the chat-completions provider `praxis practice draft` asks. The key is never read
+/// from a file: it comes from `PRAXIS_LLM_KEY` or the OS keyring (`praxis llm login`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `openai` (OpenAI, or any server with an OpenAI-compatible API) or `azure` (Azure
+    /// OpenAI); default `openai`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<LlmProvider>,
+    /// The API's base URL: `https://api.openai.com/v1`, `https://NAME.openai.azure.com`, or a
+    /// self-hosted server such as `http://127.0.0.1:11434/v1` (`http://` only for loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(url)]
+    pub base_url: Option<String>,
+    /// The model, such as `gpt-4o` (Azure: the model the deployment serves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Azure: the deployment's name (default: `model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
+    /// Azure: the API version, such as `2024-10-21`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Never read: a key in a config file is refused, with a line and column.
+    #[serde(default, skip_serializing, deserialize_with = "refuse_key")]
+    #[schemars(skip)]
+    pub key: Option<()>,
+}
+
+/// A `key` in `[llm]`: always an error. Keys never come from a file (a project's is in its
+/// repository for everyone to read).
+fn refuse_key<'de, D: serde::Deserializer<'de>>(_: D) -> Result<Option<()>, D::Error> {
+    Err(serde::de::Error::custom(
+        "[llm] key: a key is never read from a config file; set PRAXIS_LLM_KEY or run `praxis llm login`",
+    ))
+}
+
+impl LlmConfig {
+    /// The settings in force: each key from `project` when it sets it, else from `user`.
+    pub fn merged(project: Option<&LlmConfig>, user: Option<&LlmConfig>) -> LlmConfig {
+        let pick = |field: fn(&LlmConfig) -> Option<String>| project.and_then(field).or_else(|| user.and_then(field));
+        LlmConfig {
+            provider: project.and_then(|config| config.provider).or(user.and_then(|config| config.provider)),
+            base_url: pick(|config| config.base_url.clone()),
+            model: pick(|config| config.model.clone()),
+            deployment: pick(|config| config.deployment.clone()),
+            api_version: pick(|config| config.api_version.clone()),
+            key: None,
+        }
+    }
+
+    /// The provider settings, once `base_url` and `model` are set.
+    pub fn settings(&self) -> anyhow::Result<LlmSettings> {
+        let LlmConfig { provider, base_url, model, deployment, api_version, key: _ } = self;
+        let missing = |key: &str| {
+            anyhow!(
+                "no LLM configured: set `{key}` under [llm] in .praxis/config.toml or in your own config.toml \
+                 (see docs/drafting.md)"
+            )
+        };
+        Ok(LlmSettings {
+            provider: provider.unwrap_or(LlmProvider::Openai),
+            base_url: base_url.clone().ok_or_else(|| missing("base_url"))?,
+            model: model.clone().ok_or_else(|| missing("model"))?,
+            deployment: deployment.clone(),
+            api_version: api_version.clone(),
+        })
+    }
 }
 
 /// `[agents]`: the AI coding agents the practices are written for.
@@ -71,6 +145,9 @@ pub struct UserConfig {
     pub stats: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<ServerConfig>,
+    /// The LLM `praxis practice draft` asks, for keys the project's `[llm]` leaves unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmConfig>,
 }
 
 impl UserConfig {
@@ -195,5 +272,32 @@ mod tests {
         let err = Project::discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("config.toml:5:5: "), "{err}");
         assert!(err.contains("unknown variant `fatal`"), "{err}");
+    }
+
+    #[test]
+    fn llm_settings_project_first_and_never_a_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let praxis = dir.path().join(PRAXIS_DIR);
+        std::fs::create_dir_all(&praxis).unwrap();
+        std::fs::write(praxis.join(CONFIG_FILE), "[llm]\nmodel = \"team-model\"\n").unwrap();
+        let project = Project::discover(dir.path()).unwrap().unwrap();
+        let user: UserConfig = toml::from_str(
+            "[llm]\nprovider = \"azure\"\nbase_url = \"https://me.openai.azure.com\"\nmodel = \"mine\"\n",
+        )
+        .unwrap();
+        let merged = LlmConfig::merged(project.config.llm.as_ref(), user.llm.as_ref());
+        let settings = merged.settings().unwrap();
+        assert_eq!(
+            (settings.provider, settings.base_url.as_str(), settings.model.as_str()),
+            (LlmProvider::Azure, "https://me.openai.azure.com", "team-model")
+        );
+        let err = LlmConfig::merged(project.config.llm.as_ref(), None).settings().unwrap_err().to_string();
+        assert!(err.contains("set `base_url` under [llm]"), "{err}");
+
+        std::fs::write(praxis.join(CONFIG_FILE), "[llm]\nmodel = \"m\"\nkey = \"sk-in-the-repo\"\n").unwrap();
+        let err = Project::discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("config.toml:3:7: [llm] key: a key is never read from a config file"), "{err}");
+        assert!(!err.contains("sk-in-the-repo"), "{err}");
+        assert!(toml::from_str::<UserConfig>("[llm]\nkey = \"k\"\n").is_err());
     }
 }

@@ -144,8 +144,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dirs = Dirs { config: dir.path().join("config"), cache: dir.path().join("cache") };
         let login = ServerConfig { url: "http://127.0.0.1:1".into(), space: "mine".into(), ca_cert: None };
-        let sync =
-            Sync { tokens: TokenStore::new(&dirs), dirs, user: UserConfig { stats: Some(false), server: Some(login) } };
+        let sync = Sync {
+            tokens: TokenStore::new(&dirs),
+            dirs,
+            user: UserConfig { stats: Some(false), server: Some(login), llm: None },
+        };
         let followed = sync.follow(None, None, None).unwrap().unwrap();
         assert_eq!((followed.binding.space.as_str(), followed.stats), ("mine", false));
         let server = ServerConfig { url: "https://team.example.com".into(), space: "team".into(), ca_cert: None };

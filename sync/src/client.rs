@@ -15,8 +15,8 @@ use crate::server_url::ServerUrl;
 use crate::sse;
 use crate::token::Token;
 use crate::wire::{
-    self, ErrorBody, Example, PracticeBody, PracticeList, PutPractice, REVISION_EVENT, Revision, SpaceList,
-    StatsAccepted, StatsBatch,
+    self, DraftAnswer, DraftRequest, ErrorBody, Example, LlmSettings, PracticeBody, PracticeList, PutLlmSettings,
+    PutPractice, REVISION_EVENT, Revision, SpaceList, StatsAccepted, StatsBatch,
 };
 
 /// How long connecting may take before the server counts as unreachable.
@@ -25,6 +25,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// The event stream sends a keep-alive every 15 s; this long without a byte means it is dead.
 const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+/// How long a draft through the server may take: the server asks the model up to 4 times, and
+/// a model may take a minute or two an answer.
+const DRAFT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// The largest answer read. A space's practices are a few hundred kilobytes at most; more is
 /// a broken or hostile server.
 const MAX_ANSWER: usize = 32 * 1024 * 1024;
@@ -35,6 +38,8 @@ pub struct Client {
     http: reqwest::Client,
     server: ServerUrl,
     authorization: HeaderValue,
+    /// The private CA's certificates, for the client of long requests ([`Client::draft`]).
+    certificates: Vec<reqwest::Certificate>,
 }
 
 impl std::fmt::Debug for Client {
@@ -59,30 +64,25 @@ impl Client {
     pub fn new(server: &ServerUrl, token: &Token, ca_cert: Option<&Path>) -> Result<Client> {
         // reqwest is built without a default crypto provider; ring is the one the workspace uses.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("praxis/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .read_timeout(STREAM_READ_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(server.as_str().starts_with("https://"));
-        if let Some(path) = ca_cert {
-            let pem = std::fs::read(path).map_err(|err| {
-                SyncError::Config(format!("cannot read the CA certificate {}: {err}", path.display()))
-            })?;
-            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|err| SyncError::Config(format!("{} holds no PEM certificate: {err}", path.display())))?;
-            if certificates.is_empty() {
-                return Err(SyncError::Config(format!("{} holds no PEM certificate", path.display())));
+        let certificates = match ca_cert {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|err| {
+                    SyncError::Config(format!("cannot read the CA certificate {}: {err}", path.display()))
+                })?;
+                let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|err| SyncError::Config(format!("{} holds no PEM certificate: {err}", path.display())))?;
+                if certificates.is_empty() {
+                    return Err(SyncError::Config(format!("{} holds no PEM certificate", path.display())));
+                }
+                certificates
             }
-            for certificate in certificates {
-                builder = builder.add_root_certificate(certificate);
-            }
-        }
-        let http = builder.build().map_err(|err| SyncError::Config(format!("cannot set up HTTPS: {err}")))?;
+            None => Vec::new(),
+        };
+        let http = http_client(server, &certificates, Some(STREAM_READ_TIMEOUT))?;
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
             .map_err(|_| SyncError::Config("the token holds characters a header cannot carry".into()))?;
         authorization.set_sensitive(true);
-        Ok(Client { http, server: server.clone(), authorization })
+        Ok(Client { http, server: server.clone(), authorization, certificates })
     }
 
     pub fn server(&self) -> &ServerUrl {
@@ -190,6 +190,39 @@ impl Client {
         self.call(self.request(Method::POST, &wire::space_path(space, "/stats")).json(batch)).await
     }
 
+    /// The space's LLM settings (admins; never the key).
+    pub async fn llm_settings(&self, space: &str) -> Result<LlmSettings> {
+        self.call(self.request(Method::GET, &wire::space_path(space, "/integrations/llm"))).await
+    }
+
+    /// Sets the space's LLM provider and key (admins); the answer is the settings without it.
+    pub async fn put_llm_settings(&self, space: &str, settings: &PutLlmSettings) -> Result<LlmSettings> {
+        self.call(self.request(Method::PUT, &wire::space_path(space, "/integrations/llm")).json(settings)).await
+    }
+
+    /// Removes the space's LLM integration (admins).
+    pub async fn delete_llm_settings(&self, space: &str) -> Result<()> {
+        let request = self.request(Method::DELETE, &wire::space_path(space, "/integrations/llm"));
+        let response = self.send(request.timeout(REQUEST_TIMEOUT)).await?;
+        self.check(response).await.map(drop)
+    }
+
+    /// Drafts a practice with the space's LLM: the description and the snippets go, nothing
+    /// else. The server may take minutes (it asks the model several times, waiting in silence),
+    /// so this request has its own client, with no read timeout and [`DRAFT_TIMEOUT`] in all.
+    pub async fn draft(&self, space: &str, request: &DraftRequest) -> Result<DraftAnswer> {
+        let http = http_client(&self.server, &self.certificates, None)?;
+        let url = self.server.api(&wire::space_path(space, "/assist/draft"));
+        let request = http
+            .post(url)
+            .header(header::AUTHORIZATION, self.authorization.clone())
+            .json(request)
+            .timeout(DRAFT_TIMEOUT);
+        let response = self.send(request).await?;
+        let response = self.check(response).await?;
+        self.read_json(response).await
+    }
+
     /// Revokes the token this client holds.
     pub async fn logout(&self) -> Result<()> {
         let response = self.send(self.request(Method::DELETE, "/tokens/current").timeout(REQUEST_TIMEOUT)).await?;
@@ -232,6 +265,27 @@ impl Events {
             }
         }
     }
+}
+
+/// An HTTP client for `server`: rustls with the system's roots and `certificates`, no
+/// redirects, https only for an https server, and `read_timeout` between two reads if given.
+fn http_client(
+    server: &ServerUrl,
+    certificates: &[reqwest::Certificate],
+    read_timeout: Option<Duration>,
+) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("praxis/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .https_only(server.as_str().starts_with("https://"));
+    if let Some(timeout) = read_timeout {
+        builder = builder.read_timeout(timeout);
+    }
+    for certificate in certificates {
+        builder = builder.add_root_certificate(certificate.clone());
+    }
+    builder.build().map_err(|err| SyncError::Config(format!("cannot set up HTTPS: {err}")))
 }
 
 fn lower_first(text: &str) -> String {

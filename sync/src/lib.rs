@@ -1,6 +1,6 @@
 //! The Praxis sync protocol. [`wire`] holds the bodies of the sync server's HTTP API, used by
 //! the server and the client alike. Behind the default `client` feature, the rest is the sync
-//! client `praxis` uses: [`client`] (HTTP), [`token`] (where tokens are kept), [`cache`] (the
+//! client `praxis` uses: [`client`] (HTTP), [`token`] (where tokens are kept), [`keyring`] (the OS keyring, for tokens and LLM keys), [`cache`] (the
 //! offline cache and the stats queue), [`remote`] (pulling a space's practices, sending stats)
 //! and [`stats`] (counting usage). [`http`] (the `http` feature) is what every Praxis HTTP
 //! client shares. It knows neither LSP nor the terminal: its callers decide
@@ -19,6 +19,8 @@ pub mod client;
 mod dirs;
 #[cfg(feature = "client")]
 mod error;
+#[cfg(feature = "client")]
+pub mod keyring;
 #[cfg(feature = "client")]
 pub mod remote;
 #[cfg(feature = "client")]

@@ -1,28 +1,22 @@
 //! Tokens and where they are kept. The chain, first hit wins: `PRAXIS_TOKEN`; the OS keyring
-//! (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows); a file readable
-//! only by the user in their config folder. Machines without a keyring (CI, containers, SSH)
-//! must not wait for one: the keyring is skipped when no session bus is there, and every call
-//! to it is given a few seconds at most.
+//! (`keyring.rs`: skipped when absent, never waited on for long); a file readable only by the
+//! user in their config folder.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::dirs::Dirs;
 use crate::error::{Result, SyncError};
+use crate::keyring::KeyringEntry;
 use crate::server_url::ServerUrl;
 
 /// The keyring's service name; each server's URL is the entry's user name.
 const SERVICE: &str = "praxis";
 /// The token file inside the config folder.
 pub const TOKEN_FILE: &str = "credentials.json";
-/// How long one keyring call may take before the keyring counts as absent.
-const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A bearer token. It is never shown: `Debug` prints a placeholder and there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -79,9 +73,6 @@ pub struct TokenStore {
     file: PathBuf,
 }
 
-/// Set once the keyring failed to answer in time: later calls in this process go straight on.
-static KEYRING_GONE: AtomicBool = AtomicBool::new(false);
-
 impl TokenStore {
     pub fn new(dirs: &Dirs) -> TokenStore {
         TokenStore { file: dirs.config.join(TOKEN_FILE) }
@@ -97,11 +88,9 @@ impl TokenStore {
         if let Some(token) = std::env::var("PRAXIS_TOKEN").ok().as_deref().and_then(Token::new) {
             return Ok(Some((token, TokenSource::Env)));
         }
-        if let Some(Ok(Some(token))) = keyring(server, |entry| match entry.get_password() {
-            Ok(text) => Ok(Token::new(&text)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(err) => Err(err),
-        }) {
+        if let Some(Ok(Some(token))) =
+            entry(server).get().map(|got| got.map(|text| text.as_deref().and_then(Token::new)))
+        {
             return Ok(Some((token, TokenSource::Keyring)));
         }
         let file = self.read_file()?;
@@ -110,8 +99,7 @@ impl TokenStore {
 
     /// Saves the token for `server`: in the keyring when there is one, else in the file.
     pub fn save(&self, server: &ServerUrl, token: &Token) -> Result<TokenSource> {
-        let secret = token.expose().to_owned();
-        if let Some(Ok(())) = keyring(server, move |entry| entry.set_password(&secret)) {
+        if let Some(Ok(())) = entry(server).set(token.expose()) {
             // A token left in the file from before would shadow nothing, but it is stale.
             self.edit_file(|file| file.tokens.remove(server.as_str()).is_some())?;
             return Ok(TokenSource::Keyring);
@@ -126,10 +114,7 @@ impl TokenStore {
     /// Removes the token for `server` from the keyring and the file. `PRAXIS_TOKEN` is the
     /// environment's to change.
     pub fn remove(&self, server: &ServerUrl) -> Result<()> {
-        let _ = keyring(server, |entry| match entry.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(err) => Err(err),
-        });
+        let _ = entry(server).delete();
         self.edit_file(|file| file.tokens.remove(server.as_str()).is_some())
     }
 
@@ -164,52 +149,9 @@ impl TokenStore {
     }
 }
 
-/// Runs `work` on the keyring entry for `server`. `None` when there is no keyring, or it did
-/// not answer within [`KEYRING_TIMEOUT`] (then it is not asked again by this process).
-fn keyring<T: Send + 'static>(
-    server: &ServerUrl,
-    work: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
-) -> Option<keyring::Result<T>> {
-    if !keyring_possible() || KEYRING_GONE.load(Ordering::Relaxed) {
-        return None;
-    }
-    let user = server.as_str().to_owned();
-    let (tx, rx) = mpsc::channel();
-    // A thread of its own, so that a keyring that hangs (a session bus whose Secret Service
-    // never answers) costs a few seconds once, not the command.
-    std::thread::spawn(move || {
-        let outcome = keyring::Entry::new(SERVICE, &user).and_then(|entry| work(&entry));
-        let _ = tx.send(outcome);
-    });
-    match rx.recv_timeout(KEYRING_TIMEOUT) {
-        Ok(Err(
-            keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) | keyring::Error::NoDefaultStore,
-        )) => {
-            KEYRING_GONE.store(true, Ordering::Relaxed);
-            None
-        }
-        Ok(outcome) => Some(outcome),
-        Err(_) => {
-            KEYRING_GONE.store(true, Ordering::Relaxed);
-            None
-        }
-    }
-}
-
-/// Whether a keyring could be there at all. `PRAXIS_NO_KEYRING=1` turns it off; on Linux and
-/// the BSDs the Secret Service needs a session bus, which CI, containers and SSH sessions
-/// usually lack.
-fn keyring_possible() -> bool {
-    if std::env::var_os("PRAXIS_NO_KEYRING").is_some_and(|value| !value.is_empty() && value != "0") {
-        return false;
-    }
-    if cfg!(any(target_os = "macos", target_os = "windows")) {
-        return true;
-    }
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|value| !value.is_empty()) {
-        return true;
-    }
-    std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| Path::new(&dir).join("bus").exists())
+/// The keyring entry of `server`'s token.
+fn entry(server: &ServerUrl) -> KeyringEntry {
+    KeyringEntry::new(SERVICE, server.as_str())
 }
 
 /// Creates `dir` (and its parents); a new folder is private to the user.

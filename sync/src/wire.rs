@@ -11,6 +11,12 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+mod llm;
+pub use llm::{
+    AZURE_API_VERSION, DraftAnswer, DraftAttempt, DraftRequest, LlmDay, LlmProvider, LlmSettings, PutLlmSettings,
+    Snippet, Tokens,
+};
+
 /// Every path below is relative to this prefix.
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -259,6 +265,10 @@ pub struct StatsReport {
     /// The `offset` of the next page, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<usize>,
+    /// Tokens spent drafting through the space's LLM integration, per day of the range, in
+    /// order of day; on the first page only (`offset` 0), so that pages add up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub llm: Vec<LlmDay>,
 }
 
 /// The JSON object of a practice document with `extra` keys beside its own.
@@ -388,6 +398,7 @@ mod tests {
     fn stats_round_trip_and_secrets_stay_out_of_debug() {
         let report = StatsReport {
             next: None,
+            llm: vec![LlmDay { day: "2026-11-30".into(), sent: 1200, received: 80 }],
             stats: vec![DayStats {
                 day: "2026-11-30".into(),
                 counter: Counter { practice: "a".into(), language: "python".into(), findings: 2, ..Counter::default() },
@@ -396,6 +407,7 @@ mod tests {
         let value = serde_json::to_value(&report).unwrap();
         assert_eq!(value["stats"][0]["findings"], 2);
         assert_eq!(value["stats"][0]["day"], "2026-11-30");
+        assert_eq!(value["llm"][0], json!({"day": "2026-11-30", "sent": 1200, "received": 80}));
         assert_eq!(serde_json::from_value::<StatsReport>(value).unwrap(), report);
         let user = CreatedUser { id: 1, token: "secret-token".into() };
         assert!(!format!("{user:?}").contains("secret-token"));

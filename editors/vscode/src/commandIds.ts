@@ -15,6 +15,12 @@ export const COMMAND_RESTART_SERVER = 'praxis.restartServer';
 
 /** `{uri, range, kind: "bad" | "good", id?, name?, publish?}` → `{path, id, offered}`. */
 export const SERVER_CREATE_PRACTICE = 'praxis.createPractice';
+/**
+ * `{uri, range, kind: "bad", describe?}` → `{started}`: drafts a practice with AI from the
+ * selection. The server's code action runs it without `describe`; the client's middleware asks
+ * for one (see draft.ts).
+ */
+export const SERVER_DRAFT_PRACTICE = 'praxis.draftPractice';
 /** Pulls every followed space now; answers the status at that moment. */
 export const SERVER_SYNC = 'praxis.sync';
 /** Checks every file of the workspace, reporting through `$/progress`. */

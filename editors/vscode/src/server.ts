@@ -14,6 +14,7 @@ import {
     type ServerOptions,
 } from 'vscode-languageclient/node';
 
+import { checkDescription, needsDescription, withDescription } from './draft';
 import { EXTENSION_ID, NOT_FOUND_MESSAGE, locatePraxis } from './executable';
 import { serverSettings, settingsUpdate, type PraxisConfiguration } from './settings';
 import { parseStatus, startingView, statusView, stoppedView, type PraxisStatus } from './status';
@@ -104,6 +105,7 @@ export class PraxisServer {
             outputChannel: this.output,
             // Read when the server starts, so that a change made meanwhile is not lost.
             initializationOptions: () => serverSettings(readConfiguration()),
+            middleware: { executeCommand: draftMiddleware },
         };
         // The id `praxis` is what makes the client honour the `praxis.trace.server` setting.
         const client = new LanguageClient('praxis', 'Praxis', serverOptions, clientOptions);
@@ -150,6 +152,33 @@ export class PraxisServer {
             this.output.appendLine(`Stopping the language server failed: ${describe(error)}`);
         }
     }
+}
+
+/**
+ * The server's "Draft practice from selection with AI" action runs `praxis.draftPractice`
+ * without a description (LSP has no way to ask for text): ask for it here, then run the command
+ * with it. Escape cancels the draft. Every other command passes through untouched.
+ */
+async function draftMiddleware(
+    command: string,
+    args: unknown[],
+    next: (command: string, args: unknown[]) => unknown,
+): Promise<unknown> {
+    const asking = needsDescription(command, args);
+    if (asking === undefined) {
+        return next(command, args);
+    }
+    const description = await vscode.window.showInputBox({
+        title: 'Draft Practice from Selection with AI',
+        prompt: 'What is wrong with the selected code, and what to do instead? Only this and the selection are sent.',
+        placeHolder: 'Do not print in billing code; log through log.info so the output keeps its level',
+        ignoreFocusOut: true,
+        validateInput: checkDescription,
+    });
+    if (description === undefined) {
+        return undefined;
+    }
+    return next(command, withDescription(asking, description));
 }
 
 /** The settings the server reads, from the window's configuration. */

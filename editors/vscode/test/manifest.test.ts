@@ -28,6 +28,7 @@ test("no command id of the extension is one of the server's", () => {
     assert.ok(serverIds.includes(ids.SERVER_CREATE_PRACTICE), `server commands read: ${serverIds.join(', ')}`);
     assert.ok(serverIds.includes(ids.SERVER_SYNC));
     assert.ok(serverIds.includes(ids.SERVER_CHECK_WORKSPACE));
+    assert.ok(serverIds.includes(ids.SERVER_DRAFT_PRACTICE));
     for (const id of contributed) {
         assert.ok(!serverIds.includes(id), `${id} is also a server command`);
     }

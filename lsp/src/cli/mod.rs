@@ -3,9 +3,11 @@
 mod agents;
 mod baseline;
 mod check;
+mod draft;
 mod explain;
 mod init;
 mod languages;
+mod llm;
 mod practice;
 mod review;
 mod sync;
@@ -73,6 +75,11 @@ enum Command {
     Practice {
         #[command(subcommand)]
         command: practice::PracticeCommand,
+    },
+    /// The LLM provider's key, kept in the OS keyring, for `praxis practice draft`.
+    Llm {
+        #[command(subcommand)]
+        command: llm::LlmCommand,
     },
     /// The findings a project accepts for now: `check --baseline` reports only the others.
     Baseline {
@@ -203,6 +210,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Status => sync::status(),
         Command::Stats { preview: _ } => sync::stats_preview(),
         Command::Practice { command } => practice::run(&command),
+        Command::Llm { command } => llm::run(&command),
         Command::Baseline { command } => baseline::run(command),
         Command::Agents { command } => agents::run(command),
         Command::Review(review) => review::run(&review),

@@ -1,5 +1,6 @@
 //! `praxis practice list | pull DIR | push ID|PATH`: the team's practices on the server, as a
-//! list, as YAML files for review in Git, and a local practice sent up to the server.
+//! list, as YAML files for review in Git, and a local practice sent up to the server; and
+//! `practice draft` (in `draft.rs`), which needs a server only with `--server`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,11 +37,20 @@ pub enum PracticeCommand {
         #[command(flatten)]
         practices: PracticeArgs,
     },
+    /// Draft a practice with an LLM from a description and chosen snippets; written only when
+    /// the engine finds every bad snippet and no good one.
+    Draft(super::draft::DraftArgs),
 }
 
 pub fn run(command: &PracticeCommand) -> anyhow::Result<Exit> {
+    // Drafting asks the configured LLM provider: it works with no server at all. With
+    // `--server` it asks the followed space's server, which `draft.rs` opens itself.
+    if let PracticeCommand::Draft(args) = command {
+        return super::draft::run(args);
+    }
     let (sync, follow, cache) = super::sync::open_followed()?;
     match command {
+        PracticeCommand::Draft(_) => unreachable!("dispatched above"),
         PracticeCommand::List => list(&sync, &follow, &cache),
         PracticeCommand::Pull { dir, drafts } => pull(&sync, &follow, &cache, dir, *drafts),
         PracticeCommand::Push { practice, practices } => push(&sync, &follow, practice, practices),

@@ -1,5 +1,5 @@
-//! Code actions: apply a practice's fix, suppress it on this line, or start a practice from
-//! the selection.
+//! Code actions: apply a practice's fix, suppress it on this line, start a practice from the
+//! selection, or draft one from it with an LLM (when one is configured or a server followed).
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{
 use super::convert::Positions;
 use super::documents::{Content, Slot};
 use super::state::State;
-use super::{COMMAND_CREATE_PRACTICE, COMMAND_FIX_APPLIED};
+use super::{COMMAND_CREATE_PRACTICE, COMMAND_DRAFT_PRACTICE, COMMAND_FIX_APPLIED};
 
 pub fn code_actions(state: &State, slot: &Slot, uri: &Uri, range: Range) -> Vec<CodeActionOrCommand> {
     let encoding = state.config().encoding;
@@ -60,7 +60,10 @@ pub fn code_actions(state: &State, slot: &Slot, uri: &Uri, range: Range) -> Vec<
             ..CodeAction::default()
         }));
     }
-    if !text[wanted.clone()].trim().is_empty() {
+    let selected = !text[wanted.clone()].trim().is_empty();
+    let project = source.project.clone();
+    drop(open);
+    if selected {
         for (kind, label) in [("bad", "bad"), ("good", "good")] {
             let arguments = serde_json::json!({"uri": uri, "range": range, "kind": kind});
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
@@ -69,6 +72,21 @@ pub fn code_actions(state: &State, slot: &Slot, uri: &Uri, range: Range) -> Vec<
                 command: Some(Command {
                     title: format!("Create practice from selection ({label} example)"),
                     command: COMMAND_CREATE_PRACTICE.into(),
+                    arguments: Some(vec![arguments]),
+                }),
+                ..CodeAction::default()
+            }));
+        }
+        let drafting = project.and_then(|key| state.project(&key)?.drafting(&key).map(drop));
+        if drafting.is_some() {
+            let title = "Draft practice from selection with AI";
+            let arguments = serde_json::json!({"uri": uri, "range": range, "kind": "bad"});
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: title.into(),
+                kind: Some(CodeActionKind::REFACTOR),
+                command: Some(Command {
+                    title: title.into(),
+                    command: COMMAND_DRAFT_PRACTICE.into(),
                     arguments: Some(vec![arguments]),
                 }),
                 ..CodeAction::default()

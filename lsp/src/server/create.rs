@@ -109,7 +109,7 @@ pub fn create_practice(state: &State, slot: &Slot, args: &CreateArgs) -> anyhow:
 /// The folder the new practice goes to: the first folder the document's practices are loaded
 /// from (settings, else the project's config), else a new `.praxis/practices` in the workspace
 /// folder holding the document, else in the document's own folder.
-fn practice_dir(state: &State, path: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(super) fn practice_dir(state: &State, path: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = path.context("the document is not a file on disk")?;
     let config = state.config();
     if let Some(key) = state.project_key(path) {
@@ -147,7 +147,7 @@ fn suggested_id(example: &str, bad: bool) -> String {
     if bad { format!("no-{stem}") } else { format!("prefer-{stem}") }
 }
 
-fn unique_id(dir: &Path, base: &str) -> String {
+pub(super) fn unique_id(dir: &Path, base: &str) -> String {
     let base: String = base
         .to_ascii_lowercase()
         .chars()

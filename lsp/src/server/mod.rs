@@ -15,6 +15,7 @@ mod actions;
 mod convert;
 mod create;
 mod documents;
+mod draft;
 mod following;
 mod hover;
 mod projects;
@@ -41,6 +42,8 @@ use self::settings::{Config, Settings};
 use self::state::{Publish, State};
 
 pub const COMMAND_CREATE_PRACTICE: &str = "praxis.createPractice";
+/// Drafts a practice with an LLM from the selection: `{uri, range, kind: "bad", describe?}`.
+pub const COMMAND_DRAFT_PRACTICE: &str = "praxis.draftPractice";
 pub const COMMAND_RELOAD: &str = "praxis.reload";
 pub const COMMAND_CHECK_WORKSPACE: &str = "praxis.checkWorkspace";
 pub const COMMAND_SYNC: &str = "praxis.sync";
@@ -334,6 +337,7 @@ impl LanguageServer for Backend {
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: vec![
                         COMMAND_CREATE_PRACTICE.into(),
+                        COMMAND_DRAFT_PRACTICE.into(),
                         COMMAND_RELOAD.into(),
                         COMMAND_CHECK_WORKSPACE.into(),
                         COMMAND_SYNC.into(),
@@ -503,6 +507,31 @@ impl LanguageServer for Backend {
                     tokio::spawn(sync::offer_practice(self.shared.clone(), offer, args.publish));
                 }
                 Ok(Some(serde_json::json!({"path": created.path, "id": created.id, "offered": offered})))
+            }
+            COMMAND_DRAFT_PRACTICE => {
+                let args: draft::DraftArgs =
+                    argument(&params, "praxis.draftPractice takes {uri, range, kind, describe?}")?;
+                let slot = self
+                    .shared
+                    .settled(&args.uri)
+                    .await
+                    .ok_or_else(|| Error::invalid_params("the document is not open".to_owned()))?;
+                let prepared = self
+                    .shared
+                    .blocking("draftPractice", move |state| draft::prepare(state, &slot, &args))
+                    .await
+                    .ok_or_else(Error::internal_error)?;
+                match prepared {
+                    Ok(job) => {
+                        // Drafting waits on the network, for minutes maybe: not on this handler.
+                        tokio::spawn(draft::run(self.shared.clone(), job, self.progress.load(Ordering::SeqCst)));
+                        Ok(Some(serde_json::json!({"started": true})))
+                    }
+                    Err(message) => {
+                        self.shared.client.show_message(MessageType::WARNING, message.clone()).await;
+                        Ok(Some(serde_json::json!({"started": false, "message": message})))
+                    }
+                }
             }
             COMMAND_SYNC => {
                 self.shared.blocking("sync", State::load_folders).await;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use praxis_engine::{ExampleFailure, PracticeSet};
 
+use super::draft::Via;
 use super::lock;
 use crate::practices::Loaded;
 use crate::remote::Follow;
@@ -20,11 +21,19 @@ pub struct Project {
     pub files: Vec<PathBuf>,
     /// The team's server and space it follows, if any.
     pub follow: Option<Follow>,
+    /// Who drafts practices for it, decided on first use (it may ask the OS keyring).
+    pub drafting: OnceLock<Option<Via>>,
 }
 
 impl Project {
     pub fn set(&self) -> &PracticeSet {
         &self.loaded.set
+    }
+
+    /// Who drafts practices with an LLM here, if anyone: decided the first time it is asked
+    /// (reading the config and maybe the keyring), on a blocking thread.
+    pub fn drafting(&self, key: &Path) -> Option<&Via> {
+        self.drafting.get_or_init(|| Via::find(&self.root_or(key), self.follow.as_ref())).as_ref()
     }
 
     /// The folder globs are relative to: the project root, else `key`.

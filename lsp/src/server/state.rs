@@ -142,7 +142,7 @@ impl State {
         };
         let files = practice_dirs.iter().flat_map(|dir| practices::practice_files(dir)).collect();
         let failures = loaded.set.practices().iter().flat_map(|practice| practice.run_examples().failures).collect();
-        Some(Project { loaded, failures, files, follow })
+        Some(Project { loaded, failures, files, follow, drafting: std::sync::OnceLock::new() })
     }
 
     /// Loads the project of each workspace folder, so that the servers they follow are known

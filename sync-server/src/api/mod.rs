@@ -1,6 +1,7 @@
 //! The HTTP API under `/api/v1`: the router, shared state, authentication and JSON bodies.
 //! Handlers live one concern per file; they see the [`Store`] trait, never SQL or keys.
 
+mod assist;
 mod error;
 mod openapi;
 mod practices;
@@ -38,6 +39,8 @@ pub struct AppState<S> {
     events: Mutex<HashMap<SpaceId, broadcast::Sender<u64>>>,
     /// Open event streams per token.
     streams: Mutex<HashMap<TokenHash, usize>>,
+    /// Drafts running per space.
+    drafts: Mutex<HashMap<SpaceId, usize>>,
     /// Set when the server begins to stop: every event stream ends.
     closing: tokio::sync::watch::Sender<bool>,
 }
@@ -63,7 +66,13 @@ impl<S: Store> Drop for StreamSlot<S> {
 impl<S: Store> AppState<S> {
     pub fn new(store: Arc<S>) -> Arc<Self> {
         let (closing, _) = tokio::sync::watch::channel(false);
-        Arc::new(AppState { store, events: Mutex::default(), streams: Mutex::default(), closing })
+        Arc::new(AppState {
+            store,
+            events: Mutex::default(),
+            streams: Mutex::default(),
+            drafts: Mutex::default(),
+            closing,
+        })
     }
 
     /// Ends every event stream, now and from now on.
@@ -236,6 +245,14 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/spaces/{space}/practices/{id}/examples", post(practices::add_example::<S>))
         .route("/spaces/{space}/events", get(practices::events::<S>))
         .route("/spaces/{space}/stats", post(stats::post::<S>).get(stats::get::<S>))
+        .route(
+            "/spaces/{space}/integrations/llm",
+            put(assist::put_llm::<S>).get(assist::get_llm::<S>).delete(assist::delete_llm::<S>),
+        )
+        .route(
+            "/spaces/{space}/assist/draft",
+            post(assist::draft::<S>).layer(DefaultBodyLimit::max(assist::DRAFT_BODY_LIMIT)),
+        )
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .route("/healthz", get(|| async { Json(praxis_sync::wire::Health { status: "ok".into() }) }))

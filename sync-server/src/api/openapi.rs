@@ -127,10 +127,42 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         method: "get",
         path: "/spaces/{space}/stats",
-        summary: "Aggregates per practice, language and day; ?from=YYYY-MM-DD&to=YYYY-MM-DD[&offset=N&limit=N], pages of 1,000 rows with `next`",
+        summary: "Aggregates per practice, language and day; ?from=YYYY-MM-DD&to=YYYY-MM-DD[&offset=N&limit=N], pages of 1,000 rows with `next`; the first page's `llm` holds the tokens drafting spent per day",
         who: "space admin",
         success: 200,
         body: None,
+    },
+    Endpoint {
+        method: "put",
+        path: "/spaces/{space}/integrations/llm",
+        summary: "Set the space's LLM provider and key (the key is sealed and never answered); answers the settings",
+        who: "space admin",
+        success: 200,
+        body: Some(llm_settings),
+    },
+    Endpoint {
+        method: "get",
+        path: "/spaces/{space}/integrations/llm",
+        summary: "The space's LLM provider settings, without the key; 404 when there are none",
+        who: "space admin",
+        success: 200,
+        body: None,
+    },
+    Endpoint {
+        method: "delete",
+        path: "/spaces/{space}/integrations/llm",
+        summary: "Remove the space's LLM integration and its key",
+        who: "space admin",
+        success: 204,
+        body: None,
+    },
+    Endpoint {
+        method: "post",
+        path: "/spaces/{space}/assist/draft",
+        summary: "Draft a practice with the space's LLM, validated by the engine; answers {practice, passed, attempts, tokens}; nothing stored but the day's token counts; 409 without an integration, 502 when the provider fails, 429 past 2 drafts at once",
+        who: "member",
+        success: 200,
+        body: Some(draft_request),
     },
 ];
 
@@ -193,6 +225,32 @@ fn stats() -> Value {
                 "practice": {"type": "string"}, "language": {"type": "string"},
                 "findings": count, "suppressions": count, "fixes": count, "files": count, "millis": count,
             }))},
+        }),
+    )
+}
+
+fn llm_settings() -> Value {
+    let text = json!({"type": "string", "minLength": 1});
+    object(
+        &["provider", "base_url", "model", "key"],
+        json!({
+            "provider": {"enum": ["openai", "azure"]},
+            "base_url": {"type": "string", "format": "uri", "description": "https://, or http:// to loopback only"},
+            "model": text, "deployment": text, "api_version": text,
+            "key": {"type": "string", "minLength": 1, "description": "Sealed at rest; never answered"},
+        }),
+    )
+}
+
+fn draft_request() -> Value {
+    let snippet = object(&["code", "language"], json!({"code": {"type": "string"}, "language": {"type": "string"}}));
+    object(
+        &["describe", "bad"],
+        json!({
+            "describe": {"type": "string", "description": "What is wrong, and what to do instead"},
+            "bad": {"type": "array", "minItems": 1, "items": snippet},
+            "good": {"type": "array", "items": snippet},
+            "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
         }),
     )
 }
@@ -267,5 +325,35 @@ mod tests {
         let mut misspelt = practice.clone();
         misspelt["rule"] = json!({"patern": "console.log($$$A)"});
         assert!(!validator.is_valid(&misspelt));
+    }
+
+    /// The LLM bodies' schemas take what the wire types take, and refuse what they refuse.
+    #[test]
+    fn the_llm_bodies_match_the_wire_types() {
+        use praxis_sync::wire::{DraftRequest, PutLlmSettings};
+        let schema = |pointer: &str| {
+            let mut root = spec();
+            root["$ref"] = json!(pointer);
+            jsonschema::validator_for(&root).expect("the schema compiles")
+        };
+        let settings =
+            schema("#/paths/~1spaces~1%7Bspace%7D~1integrations~1llm/put/requestBody/content/application~1json/schema");
+        let put = json!({"provider": "azure", "base_url": "https://team.openai.azure.com", "model": "gpt-4o",
+                         "deployment": "rules", "api_version": "2024-10-21", "key": "k"});
+        assert!(settings.is_valid(&put));
+        serde_json::from_value::<PutLlmSettings>(put.clone()).unwrap();
+        let mut keyless = put.clone();
+        keyless.as_object_mut().unwrap().remove("key");
+        assert!(!settings.is_valid(&keyless) && serde_json::from_value::<PutLlmSettings>(keyless).is_err());
+
+        let draft =
+            schema("#/paths/~1spaces~1%7Bspace%7D~1assist~1draft/post/requestBody/content/application~1json/schema");
+        let request = json!({"describe": "Log, do not print", "bad": [{"code": "print(1)", "language": "python"}],
+                             "good": [{"code": "log(1)", "language": "python"}], "id": "no-print"});
+        assert!(draft.is_valid(&request));
+        serde_json::from_value::<DraftRequest>(request.clone()).unwrap();
+        let mut extra = request.clone();
+        extra["path"] = json!("src/app.py");
+        assert!(!draft.is_valid(&extra) && serde_json::from_value::<DraftRequest>(extra).is_err());
     }
 }

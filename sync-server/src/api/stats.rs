@@ -1,16 +1,17 @@
-//! Anonymous statistics: members post counters, admins read per-day aggregates. Nothing that
-//! identifies a user, token, address, path or time finer than a day is stored.
+//! Anonymous statistics: members post counters, admins read per-day aggregates (and the tokens
+//! drafting spent per day). Nothing that identifies a user, token, address, path or time finer
+//! than a day is stored.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use praxis_sync::wire::{Counter, DayStats, STATS_PAGE, StatsAccepted, StatsBatch, StatsQuery, StatsReport};
+use praxis_sync::wire::{Counter, DayStats, LlmDay, STATS_PAGE, StatsAccepted, StatsBatch, StatsQuery, StatsReport};
 
 use super::{ApiError, ApiResult, AppState, Auth, Body, PathParams, QueryParams};
 use crate::crypto::token_hash;
-use crate::store::{StatRow, Store, is_day};
+use crate::store::{LlmUsage, StatRow, Store, is_day};
 
 /// The most counters one post may carry.
 const MAX_COUNTERS: usize = 1000;
@@ -78,8 +79,14 @@ pub async fn get<S: Store>(
     }
     let offset = range.offset.unwrap_or(0);
     let limit = range.limit.unwrap_or(STATS_PAGE).clamp(1, STATS_PAGE);
-    let (rows, more) =
-        state.blocking(move |store| store.stats_page(space, &range.from, &range.to, offset, limit)).await?;
+    let (rows, more, usage) = state
+        .blocking(move |store| {
+            let (rows, more) = store.stats_page(space, &range.from, &range.to, offset, limit)?;
+            // The first page carries the range's token counts, so that pages add up.
+            let usage = if offset == 0 { store.llm_usage(space, &range.from, &range.to)? } else { Vec::new() };
+            Ok((rows, more, usage))
+        })
+        .await?;
     let next = more.then_some(offset + limit);
     let stats = rows
         .into_iter()
@@ -88,5 +95,6 @@ pub async fn get<S: Store>(
             counter: Counter { practice, language, findings, suppressions, fixes, files, millis },
         })
         .collect();
-    Ok(Json(StatsReport { stats, next }))
+    let llm = usage.into_iter().map(|LlmUsage { day, sent, received }| LlmDay { day, sent, received }).collect();
+    Ok(Json(StatsReport { stats, next, llm }))
 }

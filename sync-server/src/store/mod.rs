@@ -5,7 +5,7 @@
 pub mod sqlite;
 
 // The vocabulary is the API's; the records below are the store's own.
-pub use praxis_sync::wire::{ExampleKind, Role, Status};
+pub use praxis_sync::wire::{ExampleKind, LlmSettings, Role, Status};
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +83,28 @@ pub struct StatRow {
     pub fixes: u64,
     pub files: u64,
     pub millis: u64,
+}
+
+/// A space's LLM integration as stored: the provider settings and the key, both sealed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LlmIntegration {
+    pub settings: LlmSettings,
+    pub key: String,
+}
+
+impl std::fmt::Debug for LlmIntegration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmIntegration").field("settings", &self.settings).field("key", &"<redacted>").finish()
+    }
+}
+
+/// Tokens spent drafting through a space's integration on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LlmUsage {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub sent: u64,
+    pub received: u64,
 }
 
 /// Whether `day` is a calendar day written `YYYY-MM-DD` (`2026-02-31` is not one). The fixed
@@ -184,6 +206,17 @@ pub trait Store: Send + Sync + 'static {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<StatRow>, bool)>;
+    /// Sets (or replaces) the space's LLM integration. `NotFound` if the space does not exist.
+    fn put_llm(&self, space: SpaceId, integration: &LlmIntegration) -> Result<()>;
+    /// The space's LLM integration, key included, if it has one.
+    fn llm(&self, space: SpaceId) -> Result<Option<LlmIntegration>>;
+    /// Removes the space's LLM integration; `NotFound` if it had none.
+    fn delete_llm(&self, space: SpaceId) -> Result<()>;
+    /// Adds tokens into today's (UTC) count for the space.
+    fn add_llm_usage(&self, space: SpaceId, sent: u64, received: u64) -> Result<()>;
+    /// The space's token counts for days in `from..=to`, in order of day.
+    fn llm_usage(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<LlmUsage>>;
+
     /// All the aggregates for days in `from..=to`.
     fn stats(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<StatRow>> {
         self.stats_page(space, from, to, 0, usize::MAX).map(|(rows, _)| rows)

@@ -13,8 +13,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, Transaction, Trans
 use serde_json::Value;
 
 use super::{
-    BatchHash, Example, ExampleKind, MAX_EXAMPLE_BYTES_PER_SPACE, MAX_EXAMPLES_PER_PRACTICE, MAX_STATS_KEYS_PER_DAY,
-    Result, Role, SpaceId, StatRow, Status, Store, StoreError, StoredPractice, TokenHash, User, UserId,
+    BatchHash, Example, ExampleKind, LlmIntegration, LlmUsage, MAX_EXAMPLE_BYTES_PER_SPACE, MAX_EXAMPLES_PER_PRACTICE,
+    MAX_STATS_KEYS_PER_DAY, Result, Role, SpaceId, StatRow, Status, Store, StoreError, StoredPractice, TokenHash, User,
+    UserId,
 };
 use crate::crypto::{MasterKey, Sealer};
 
@@ -29,6 +30,7 @@ const LOCK_FILE: &str = "praxis.lock";
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_init.sql", include_str!("../../migrations/0001_init.sql")),
     (2, "0002_stats_batches.sql", include_str!("../../migrations/0002_stats_batches.sql")),
+    (3, "0003_llm.sql", include_str!("../../migrations/0003_llm.sql")),
 ];
 
 /// The `meta` row whose sealed value tells whether the master key is the right one.
@@ -75,6 +77,8 @@ const SEALED_COLUMNS: &[SealedColumn] = &[
     SealedColumn { table: "examples", column: "code_sealed", lookup: None },
     SealedColumn { table: "examples", column: "file_sealed", lookup: None },
     SealedColumn { table: "stats", column: "practice_sealed", lookup: Some(("practice_hash", Lookup::Practice)) },
+    SealedColumn { table: "llm_integrations", column: "settings_sealed", lookup: None },
+    SealedColumn { table: "llm_integrations", column: "key_sealed", lookup: None },
 ];
 
 /// The store. One connection behind a mutex: SQLite has one writer at a time anyway, and the
@@ -641,6 +645,107 @@ impl Store for SqliteStore {
             out.truncate(limit);
             out.sort_by(|a, b| (&a.day, &a.practice, &a.language).cmp(&(&b.day, &b.practice, &b.language)));
             Ok((out, more))
+        })
+    }
+
+    fn put_llm(&self, space: SpaceId, integration: &LlmIntegration) -> Result<()> {
+        let settings =
+            serde_json::to_vec(&integration.settings).map_err(|e| StoreError::Invalid(format!("llm settings: {e}")))?;
+        self.write(|tx, sealer| {
+            if !space_exists(tx, space)? {
+                return Err(StoreError::NotFound);
+            }
+            let existing: Option<i64> = tx
+                .query_row("SELECT id FROM llm_integrations WHERE space_id = ?1", [space], |r| r.get(0))
+                .optional()?;
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    tx.execute(
+                        "INSERT INTO llm_integrations (space_id, settings_sealed, key_sealed) VALUES (?1, x'', x'')",
+                        [space],
+                    )?;
+                    tx.last_insert_rowid()
+                }
+            };
+            let settings = sealer.seal("llm_integrations", "settings_sealed", id, &settings);
+            let key = sealer.seal("llm_integrations", "key_sealed", id, integration.key.as_bytes());
+            tx.execute(
+                "UPDATE llm_integrations SET settings_sealed = ?1, key_sealed = ?2 WHERE id = ?3",
+                rusqlite::params![settings, key, id],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn llm(&self, space: SpaceId) -> Result<Option<LlmIntegration>> {
+        self.read(|tx, sealer| {
+            let row: Option<(i64, Vec<u8>, Vec<u8>)> = tx
+                .query_row(
+                    "SELECT id, settings_sealed, key_sealed FROM llm_integrations WHERE space_id = ?1",
+                    [space],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((id, settings, key)) = row else { return Ok(None) };
+            let settings = open_cell(sealer, "llm_integrations", "settings_sealed", id, &settings)?;
+            let settings = serde_json::from_slice(&settings).map_err(|_| {
+                StoreError::Internal(format!("llm_integrations.settings_sealed of row {id} is not the settings"))
+            })?;
+            let key = open_text(sealer, "llm_integrations", "key_sealed", id, &key)?;
+            Ok(Some(LlmIntegration { settings, key }))
+        })
+    }
+
+    fn delete_llm(&self, space: SpaceId) -> Result<()> {
+        self.write(|tx, _| {
+            let deleted = tx.execute("DELETE FROM llm_integrations WHERE space_id = ?1", [space])?;
+            if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        })
+    }
+
+    fn add_llm_usage(&self, space: SpaceId, sent: u64, received: u64) -> Result<()> {
+        let [sent, received] = [sent, received].map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        self.write(|tx, _| {
+            if !space_exists(tx, space)? {
+                return Err(StoreError::NotFound);
+            }
+            // Saturating, like the other counters: SQLite's own addition would turn to real.
+            let old: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT sent, received FROM llm_usage WHERE space_id = ?1 AND day = date('now')",
+                    [space],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (sent, received) = match old {
+                Some((old_sent, old_received)) => {
+                    (old_sent.saturating_add(sent), old_received.saturating_add(received))
+                }
+                None => (sent, received),
+            };
+            tx.execute(
+                "INSERT INTO llm_usage (space_id, day, sent, received) VALUES (?1, date('now'), ?2, ?3) \
+                 ON CONFLICT (space_id, day) DO UPDATE SET sent = excluded.sent, received = excluded.received",
+                rusqlite::params![space, sent, received],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn llm_usage(&self, space: SpaceId, from: &str, to: &str) -> Result<Vec<LlmUsage>> {
+        check_day(from)?;
+        check_day(to)?;
+        self.read(|tx, _| {
+            let mut query = tx.prepare(
+                "SELECT day, sent, received FROM llm_usage WHERE space_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day",
+            )?;
+            let rows = query
+                .query_map(rusqlite::params![space, from, to], |r| {
+                    Ok(LlmUsage { day: r.get(0)?, sent: to_u64(r.get(1)?), received: to_u64(r.get(2)?) })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
         })
     }
 }

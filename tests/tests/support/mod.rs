@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_model;
 pub mod git;
 pub mod githost;
 pub mod http;
@@ -67,6 +68,7 @@ pub fn praxis_command_in(home: &Path) -> Command {
         .env("PRAXIS_CACHE_DIR", home.join("cache"))
         .env("PRAXIS_NO_KEYRING", "1")
         .env_remove("PRAXIS_TOKEN")
+        .env_remove("PRAXIS_LLM_KEY")
         .env_remove("PRAXIS_LOG")
         .env("NO_COLOR", "1");
     command
