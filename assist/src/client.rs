@@ -5,6 +5,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use praxis_sync::http::{BodyError, read_limited, retry_after};
 use praxis_sync::wire::{LlmProvider, LlmSettings, Tokens};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -166,8 +167,8 @@ impl ChatClient {
                 .body(body.clone());
             let response = request.send().await.map_err(|err| self.transport(&err))?;
             let status = response.status();
-            let retry_after = response.headers().get(header::RETRY_AFTER).and_then(|value| value.to_str().ok());
-            let wait = retry_after.and_then(|value| parse_retry_after(value, SystemTime::now()));
+            let asked = response.headers().get(header::RETRY_AFTER).and_then(|value| value.to_str().ok());
+            let wait = asked.and_then(|value| retry_after(value, SystemTime::now()));
             let bytes = self.read_bounded(response).await?;
             if status.is_success() {
                 return self.parse_answer(&bytes);
@@ -203,19 +204,15 @@ impl ChatClient {
     }
 
     /// Reads the answer, refusing one larger than [`Limits::max_answer`].
-    async fn read_bounded(&self, mut response: reqwest::Response) -> Result<Vec<u8>, AssistError> {
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|err| self.transport(&err))? {
-            if bytes.len() + chunk.len() > self.limits.max_answer {
-                return Err(AssistError::Provider(format!(
-                    "{} answered more than {} KiB; that is no chat completion",
-                    self.request_line(),
-                    self.limits.max_answer / 1024
-                )));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+    async fn read_bounded(&self, response: reqwest::Response) -> Result<Vec<u8>, AssistError> {
+        read_limited(response, self.limits.max_answer).await.map_err(|err| match err {
+            BodyError::TooLarge => AssistError::Provider(format!(
+                "{} answered more than {} KiB; that is no chat completion",
+                self.request_line(),
+                self.limits.max_answer / 1024
+            )),
+            BodyError::Transport(err) => self.transport(&err),
+        })
     }
 
     fn parse_answer(&self, bytes: &[u8]) -> Result<Completion, AssistError> {
@@ -282,31 +279,9 @@ fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-/// How long `Retry-After` asks to wait: a number of seconds, or an HTTP date (a date in the
-/// past is no wait). `None` when it is neither.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_in_seconds_or_as_a_date() {
-        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
-        assert_eq!(parse_retry_after("1", now), Some(Duration::from_secs(1)));
-        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("-1", now), None);
-        assert_eq!(parse_retry_after("soon", now), None);
-    }
 
     #[test]
     fn the_providers_reason_on_one_line() {

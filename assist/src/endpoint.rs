@@ -3,8 +3,8 @@
 //! the key, which never reaches an output.
 
 use std::fmt;
-use std::net::IpAddr;
 
+pub use praxis_sync::http::is_loopback;
 use praxis_sync::wire::{AZURE_API_VERSION, LlmProvider, LlmSettings};
 use url::Url;
 
@@ -103,16 +103,6 @@ fn parse_base_url(text: &str) -> Result<Url, AssistError> {
         return Err(bad("has a query or fragment"));
     }
     Ok(url)
-}
-
-/// Whether the URL's host is this machine: 127.0.0.0/8, ::1 or `localhost`.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
 }
 
 #[cfg(test)]

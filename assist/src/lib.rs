@@ -19,7 +19,7 @@ mod error;
 pub mod prompt;
 pub mod validate;
 
-pub use client::{ChatClient, Completion, Limits, Message, Role, parse_retry_after};
+pub use client::{ChatClient, Completion, Limits, Message, Role};
 pub use endpoint::{ApiKey, Endpoint, is_loopback};
 pub use error::AssistError;
 pub use praxis_sync::wire::{

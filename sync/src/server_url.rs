@@ -2,11 +2,11 @@
 //! to this machine (loopback), where nothing crosses a network.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use reqwest::Url;
 
 use crate::error::{Result, SyncError};
+use crate::http::is_loopback;
 
 /// A server URL that passed the transport rule: `https`, or `http` to a loopback host; no user,
 /// password, query or fragment. Shown without a trailing slash.
@@ -53,15 +53,6 @@ impl ServerUrl {
 
     pub fn host(&self) -> String {
         self.url.host_str().unwrap_or_default().to_owned()
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 
