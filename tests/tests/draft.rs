@@ -19,6 +19,22 @@ const OTHER_FILE_MARKER: &str = "zebra-other-file-4432";
 
 /// A project with one Python file holding a bad line, a good line and an unselected marker, and
 /// another file with a marker of its own.
+/// A team server whose space `backend` drafts with `model`, a member's token, and a project
+/// that follows the space and has no `[llm]` of its own.
+fn team_project(model: &FakeModel) -> (support::team::TeamServer, String, tempfile::TempDir) {
+    let server = support::team::TeamServer::start();
+    server.create_space("backend");
+    let member = server.member("backend", "dev@example.com", "member");
+    let base_url = format!("http://127.0.0.1:{}/v1", model.addr.port());
+    let integration =
+        serde_json::json!({"provider": "openai", "base_url": base_url, "model": "test-model", "key": KEY});
+    server.owner_call("PUT", "/spaces/backend/integrations/llm", Some(&integration));
+    let dir = project("");
+    let config = format!("[server]\nurl = \"{}\"\nspace = \"backend\"\n", server.url());
+    std::fs::write(dir.path().join(".praxis/config.toml"), config).unwrap();
+    (server, member, dir)
+}
+
 fn project(llm: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".praxis/practices")).unwrap();
@@ -262,19 +278,7 @@ fn through_the_team_server_with_the_spaces_provider() {
         answer(&practice("pattern: echo($$$ARGS)")),
         answer(&practice("pattern: print($$$ARGS)")),
     ]);
-    let server = support::team::TeamServer::start();
-    server.create_space("backend");
-    let member = server.member("backend", "dev@example.com", "member");
-    let integration = serde_json::json!({"provider": "openai", "base_url": format!("http://127.0.0.1:{}/v1", model.addr.port()),
-                                          "model": "test-model", "key": KEY});
-    server.owner_call("PUT", "/spaces/backend/integrations/llm", Some(&integration));
-
-    let dir = project("");
-    std::fs::write(
-        dir.path().join(".praxis/config.toml"),
-        format!("[server]\nurl = \"{}\"\nspace = \"backend\"\n", server.url()),
-    )
-    .unwrap();
+    let (server, member, dir) = team_project(&model);
     let run = |extra: &[&str]| -> Run {
         let mut args = vec![
             "practice",
@@ -453,18 +457,8 @@ fn the_editor_drafts_from_the_selection_writes_the_practice_and_shows_it() {
 fn in_other_editors_the_description_is_the_praxis_comment_above_the_selection() {
     let model = FakeModel::start(vec![answer(&practice("pattern: print($$$ARGS)"))]);
     // No [llm] here: the followed team server drafts, with the provider its admin set.
-    let server = support::team::TeamServer::start();
-    server.create_space("backend");
-    let member = server.member("backend", "dev@example.com", "member");
-    let integration = serde_json::json!({"provider": "openai", "base_url": format!("http://127.0.0.1:{}/v1", model.addr.port()),
-                                          "model": "test-model", "key": KEY});
-    server.owner_call("PUT", "/spaces/backend/integrations/llm", Some(&integration));
-    let dir = project("");
-    std::fs::write(
-        dir.path().join(".praxis/config.toml"),
-        format!("[server]\nurl = \"{}\"\nspace = \"backend\"\n", server.url()),
-    )
-    .unwrap();
+    // `_server` keeps the server running to the end of the test.
+    let (_server, member, dir) = team_project(&model);
     let text = "def total(items):\n    # praxis: do not print in billing code;\n    #   log through log.info\n    print(\"total\", items)\n";
     let file = dir.path().join("src/report.py");
     std::fs::write(&file, text).unwrap();
