@@ -44,6 +44,18 @@ pub struct Language {
 }
 
 impl Language {
+    /// Its files as patterns: each extension after `extension_prefix` (`.`, `*.`, `**/*.`), then
+    /// each whole file name after `name_prefix` (``, `**/`). One list for every editor setup,
+    /// listing and glob that names a language's files.
+    pub fn file_patterns<'a>(
+        &'a self,
+        extension_prefix: &'a str,
+        name_prefix: &'a str,
+    ) -> impl Iterator<Item = String> + 'a {
+        let extensions = self.extensions.iter().map(move |extension| format!("{extension_prefix}{extension}"));
+        extensions.chain(self.file_names.iter().map(move |name| format!("{name_prefix}{name}")))
+    }
+
     /// The tree-sitter grammar, loaded once.
     pub fn tree_sitter(&self) -> &tree_sitter::Language {
         self.ts.get_or_init(|| tree_sitter::Language::new(self.grammar))

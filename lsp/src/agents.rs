@@ -191,13 +191,8 @@ fn globs(practice: &Practice) -> Vec<String> {
     if !practice.doc.files.is_empty() {
         return practice.doc.files.clone();
     }
-    let mut globs: Vec<String> = practice
-        .languages()
-        .flat_map(|language| {
-            let extensions = language.extensions.iter().map(|extension| format!("**/*.{extension}"));
-            extensions.chain(language.file_names.iter().map(|name| format!("**/{name}")))
-        })
-        .collect();
+    let mut globs: Vec<String> =
+        practice.languages().flat_map(|language| language.file_patterns("**/*.", "**/")).collect();
     globs.dedup();
     globs
 }

@@ -25,12 +25,7 @@ pub fn files() -> [(&'static str, Value); 3] {
 fn lsp4ij_template() -> Value {
     let mappings: Vec<Value> = praxis_grammars::all()
         .map(|language| {
-            let patterns: Vec<String> = language
-                .extensions
-                .iter()
-                .map(|extension| format!("*.{extension}"))
-                .chain(language.file_names.iter().map(|name| (*name).to_owned()))
-                .collect();
+            let patterns: Vec<String> = language.file_patterns("*.", "").collect();
             json!({"fileType": {"name": language.name, "patterns": patterns}, "languageId": language.language_ids[0]})
         })
         .collect();

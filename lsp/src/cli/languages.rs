@@ -37,12 +37,7 @@ pub fn run(format: ListFormat) -> anyhow::Result<Exit> {
         ListFormat::Human => {
             writeln!(out, "{:<12} {:<22} {:<36} languageIds", "language", "aliases", "extensions")?;
             for language in praxis_grammars::all() {
-                let extensions: Vec<String> = language
-                    .extensions
-                    .iter()
-                    .map(|ext| format!(".{ext}"))
-                    .chain(language.file_names.iter().map(|name| (*name).to_owned()))
-                    .collect();
+                let extensions: Vec<String> = language.file_patterns(".", "").collect();
                 writeln!(
                     out,
                     "{:<12} {:<22} {:<36} {}",
