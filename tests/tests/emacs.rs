@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use support::readme::{blocks, section};
-use support::{binary, copy_tree, fixture, workspace};
+use support::{binary, codes_and_lines, copy_tree, fixture, line_of, workspace};
 
 /// The file the tests open, relative to the demo project: Emacs 28 has a major mode for Python
 /// built in (none for TypeScript).
@@ -55,21 +55,6 @@ fn page_blocks() -> Vec<String> {
     let blocks = blocks(section(&page, "## Eglot"), "elisp");
     assert_eq!(blocks.len(), 3, "docs/editors/emacs.md: the init block and two options blocks under ## Eglot");
     blocks
-}
-
-/// The 0-based line of the first line of `text` that contains `needle`.
-fn line_of(text: &str, needle: &str) -> u64 {
-    text.lines().position(|line| line.contains(needle)).unwrap_or_else(|| panic!("{needle:?} is in {FILE}")) as u64
-}
-
-/// (practice id, 0-based line) of each diagnostic, as Flymake has them.
-fn codes_and_lines(diagnostics: &Value) -> Vec<(String, u64)> {
-    diagnostics
-        .as_array()
-        .expect("a list of diagnostics")
-        .iter()
-        .map(|d| (d["code"].as_str().unwrap_or_default().to_owned(), d["line"].as_u64().unwrap()))
-        .collect()
 }
 
 /// A copy of the demo project in a temporary folder.
@@ -189,7 +174,7 @@ fn emacs_shows_praxis_diagnostics_follows_edits_and_hovers() {
     // On open: the demo's four findings in this file, on their lines, from Praxis, with the
     // practice's severity as Flymake's type and its message in the text.
     let expected = demo.findings();
-    assert_eq!(codes_and_lines(&report["initial"]), expected, "{context}");
+    assert_eq!(codes_and_lines(&report["initial"], "line"), expected, "{context}");
     let initial = report["initial"].as_array().unwrap();
     assert!(initial.iter().all(|d| d["source"] == "praxis"), "{context}");
     let first = &initial[0];
@@ -207,7 +192,7 @@ fn emacs_shows_praxis_diagnostics_follows_edits_and_hovers() {
     // the others two lines further down.
     let mut edited = vec![("no-mutable-default-arg".to_owned(), 0)];
     edited.extend(expected.iter().map(|(code, line)| (code.clone(), line + 2)));
-    assert_eq!(codes_and_lines(&report["edited"]), edited, "{context}");
+    assert_eq!(codes_and_lines(&report["edited"], "line"), edited, "{context}");
     assert_eq!(report["edited"][0]["column"], "def inserted(".len(), "{context}");
 
     // Hover on the new finding: the practice's name, description and good example.
@@ -251,7 +236,7 @@ fn check_practices_option(block: usize) {
     let expected: Vec<_> = demo.findings().into_iter().filter(|(code, _)| code != "todo-needs-ticket").collect();
     let report = report(&demo.root, Some(options), expected.len(), &[]);
     let context = format!("{version}; {options}; report: {report:#}");
-    assert_eq!(codes_and_lines(&report["initial"]), expected, "{context}");
+    assert_eq!(codes_and_lines(&report["initial"], "line"), expected, "{context}");
 }
 
 #[test]

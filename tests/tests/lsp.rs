@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::lsp::{Doc, Lsp, cli_column, position, uri};
-use support::{copy_tree, fixture, praxis};
+use support::{copy_tree, fixture, line_of, praxis};
 
 // ---------------------------------------------------------------------------------------------
 // Projects and practices.
@@ -84,13 +84,6 @@ fn range(start: (u64, u64), end: (u64, u64)) -> Value {
 
 fn at(line: u64, character: u64) -> Value {
     json!({"line": line, "character": character})
-}
-
-/// The 0-based index of the line holding `needle`.
-#[track_caller]
-fn line_of(text: &str, needle: &str) -> u64 {
-    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` is not in the text"));
-    text[..at].matches('\n').count() as u64
 }
 
 fn opened(lsp: &mut Lsp, dir: &Path, file: &str, language_id: &str) -> Doc {

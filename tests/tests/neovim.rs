@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use support::readme::{blocks, section, sh_blocks};
-use support::{binary, copy_tree, fixture, praxis, workspace};
+use support::{binary, codes_and_lines, copy_tree, fixture, line_of, praxis, workspace};
 
 /// The file the test opens, relative to the demo project.
 const FILE: &str = "web/src/orders.ts";
@@ -89,21 +89,6 @@ fn nvim_0_11() -> Nvim {
     };
     assert!(nvim.release >= (0, 11), "{} is {:?}. {hint}", nvim.program.display(), nvim.version);
     nvim
-}
-
-/// The 0-based line of the first line of `text` that contains `needle`.
-fn line_of(text: &str, needle: &str) -> u64 {
-    text.lines().position(|line| line.contains(needle)).unwrap_or_else(|| panic!("{needle:?} is in {FILE}")) as u64
-}
-
-/// (practice id, 0-based line) of each diagnostic, as Neovim has them.
-fn codes_and_lines(diagnostics: &Value) -> Vec<(String, u64)> {
-    diagnostics
-        .as_array()
-        .expect("a list of diagnostics")
-        .iter()
-        .map(|d| (d["code"].as_str().unwrap_or_default().to_owned(), d["lnum"].as_u64().unwrap()))
-        .collect()
 }
 
 /// The PATH with the folder of the `praxis` under test first, as the shipped configs' default
@@ -231,7 +216,7 @@ fn check_demo_in_neovim(nvim: &Nvim, start: Start) {
         ("todo-needs-ticket".to_owned(), todo),
     ];
     expected.sort_by_key(|(_, line)| *line);
-    assert_eq!(codes_and_lines(&report["initial"]), expected, "{context}");
+    assert_eq!(codes_and_lines(&report["initial"], "lnum"), expected, "{context}");
     let initial = report["initial"].as_array().unwrap();
     assert!(initial.iter().all(|d| d["source"] == "praxis"), "{context}");
     let log = initial.iter().find(|d| d["code"] == "no-console-log").unwrap();
@@ -244,7 +229,7 @@ fn check_demo_in_neovim(nvim: &Nvim, start: Start) {
     // others one line further down, published for the version Neovim sent.
     let mut edited = vec![("no-console-log".to_owned(), 0)];
     edited.extend(expected.iter().map(|(code, line)| (code.clone(), line + 1)));
-    assert_eq!(codes_and_lines(&report["edited"]), edited, "{context}");
+    assert_eq!(codes_and_lines(&report["edited"], "lnum"), edited, "{context}");
     assert!(report["edited_version"].as_u64().is_some(), "diagnostics carry the document version\n{context}");
 
     // Hover on the new finding: the practice's name, description and good example.

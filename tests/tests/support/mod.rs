@@ -98,6 +98,25 @@ pub fn finding_keys(json: &str) -> Vec<(String, u64, u64, String)> {
         .collect()
 }
 
+/// The 0-based index of the first line of `text` that holds `needle`.
+#[track_caller]
+pub fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines().position(|line| line.contains(needle)).unwrap_or_else(|| panic!("{needle:?} is not in the text"))
+        as u64
+}
+
+/// (practice id, 0-based line) of each diagnostic as an editor lists them, with the line under
+/// `line_key` (Flymake's `line`, Neovim's `lnum`).
+#[track_caller]
+pub fn codes_and_lines(diagnostics: &serde_json::Value, line_key: &str) -> Vec<(String, u64)> {
+    diagnostics
+        .as_array()
+        .expect("a list of diagnostics")
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap_or_default().to_owned(), d[line_key].as_u64().unwrap()))
+        .collect()
+}
+
 /// Copies a folder tree (files and folders only).
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
