@@ -58,6 +58,12 @@ fn openai(model: &FakeModel) -> String {
 }
 
 fn draft(dir: &Path, extra: &[&str]) -> Run {
+    draft_with(dir, extra, ("PRAXIS_LLM_KEY", KEY))
+}
+
+/// `praxis practice draft` of the billing snippets, with `extra` arguments and one variable set
+/// (the provider's key, or the team server's token).
+fn draft_with(dir: &Path, extra: &[&str], (name, value): (&str, &str)) -> Run {
     let mut args = vec![
         "practice",
         "draft",
@@ -69,7 +75,7 @@ fn draft(dir: &Path, extra: &[&str]) -> Run {
         "src/billing.py:5-5",
     ];
     args.extend_from_slice(extra);
-    praxis_command().args(&args).current_dir(dir).env("PRAXIS_LLM_KEY", KEY).output().unwrap().into()
+    praxis_command().args(&args).current_dir(dir).env(name, value).output().unwrap().into()
 }
 
 fn practice(rule: &str) -> String {
@@ -280,19 +286,9 @@ fn through_the_team_server_with_the_spaces_provider() {
     ]);
     let (server, member, dir) = team_project(&model);
     let run = |extra: &[&str]| -> Run {
-        let mut args = vec![
-            "practice",
-            "draft",
-            "--server",
-            "--describe",
-            "Do not print in billing code; log through `log.info` so the output keeps its level.",
-            "--bad",
-            "src/billing.py:4-4",
-            "--good",
-            "src/billing.py:5-5",
-        ];
+        let mut args = vec!["--server"];
         args.extend_from_slice(extra);
-        praxis_command().args(&args).current_dir(dir.path()).env("PRAXIS_TOKEN", &member).output().unwrap().into()
+        draft_with(dir.path(), &args, ("PRAXIS_TOKEN", &member))
     };
     let drafted = run(&[]);
     assert_eq!(drafted.code, 0, "{}\n{}", drafted.stdout, drafted.stderr);
