@@ -68,6 +68,8 @@ fn spawn_server_with(
         .arg(data)
         .args(extra)
         .env("PRAXIS_SERVER_KEY", key)
+        // The tests' fake LLM provider listens on loopback.
+        .env("PRAXIS_SERVER_ALLOW_LOCAL_LLM", "1")
         .env("PRAXIS_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(stderr)

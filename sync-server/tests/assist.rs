@@ -34,8 +34,14 @@ struct Server {
 }
 
 impl Server {
-    /// A server with an owner, its logs at debug level in a file.
+    /// A server with an owner, its logs at debug level in a file, that takes providers on
+    /// loopback (the fake provider's place).
     fn start() -> Server {
+        Server::start_with(true)
+    }
+
+    /// A server with an owner; `allow_local` sets `PRAXIS_SERVER_ALLOW_LOCAL_LLM`.
+    fn start_with(allow_local: bool) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let output = Command::new(binary())
@@ -51,6 +57,7 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(&data)
             .env("PRAXIS_SERVER_KEY", MASTER_KEY)
+            .env("PRAXIS_SERVER_ALLOW_LOCAL_LLM", if allow_local { "1" } else { "0" })
             .env("PRAXIS_LOG", "debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
@@ -301,4 +308,17 @@ fn drafts_say_clearly_what_is_missing_or_wrong() {
     let stranger = server.ok("POST", "/users", &server.owner, Some(&json!({"email": "x@example.com"})));
     let stranger = stranger["token"].as_str().unwrap();
     assert_eq!(server.call("POST", draft, stranger, Some(&draft_request())).status, 404);
+}
+
+#[test]
+fn a_provider_on_the_servers_own_machine_needs_its_operators_consent() {
+    let model = FakeModel::start(vec![]);
+    let server = Server::start_with(false);
+    let (admin, member) = server.team();
+    let path = "/spaces/team/integrations/llm";
+    let refused = server.call("PUT", path, &admin, Some(&integration(&fake_url(&model))));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("PRAXIS_SERVER_ALLOW_LOCAL_LLM=1"), "{}", refused.body);
+    assert_eq!(server.call("POST", "/spaces/team/assist/draft", &member, Some(&draft_request())).status, 409);
+    assert!(model.requests().is_empty(), "the loopback service was never reached");
 }

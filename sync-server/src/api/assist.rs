@@ -27,6 +27,16 @@ pub const DRAFT_BODY_LIMIT: usize = 256 * 1024;
 /// The longest key, model, deployment or API version taken.
 const MAX_FIELD: usize = 4096;
 
+/// Set to `1`, the server takes providers on its own machine (plain `http://` to loopback). Off
+/// by default: a space admin, who need not run the server, could otherwise have it post to any
+/// service listening on its loopback.
+pub const ALLOW_LOCAL_LLM: &str = "PRAXIS_SERVER_ALLOW_LOCAL_LLM";
+
+/// Whether [`ALLOW_LOCAL_LLM`] is set to `1`.
+fn local_allowed() -> bool {
+    std::env::var(ALLOW_LOCAL_LLM).is_ok_and(|value| value.trim() == "1")
+}
+
 /// What a member reads when the space has no integration.
 const NO_INTEGRATION: &str = "this space has no LLM integration: a space admin sets one with PUT \
                               /api/v1/spaces/{space}/integrations/llm (see docs/drafting.md)";
@@ -65,9 +75,10 @@ impl<S: Store> AppState<S> {
     }
 }
 
-/// Checks settings an admin gives: the URL under the transport rule, a model, fields of sane
-/// length. The answer is what `praxis-assist` says, which names no key.
-fn check_settings(settings: &LlmSettings) -> ApiResult<()> {
+/// Checks settings an admin gives: the URL under the transport rule (loopback only when
+/// `local` allows it), a model, fields of sane length. The answer is what `praxis-assist` says,
+/// which names no key.
+fn check_settings(settings: &LlmSettings, local: bool) -> ApiResult<()> {
     let LlmSettings { provider: _, base_url, model, deployment, api_version } = settings;
     for (name, value) in
         [("model", Some(model)), ("deployment", deployment.as_ref()), ("api_version", api_version.as_ref())]
@@ -81,7 +92,13 @@ fn check_settings(settings: &LlmSettings) -> ApiResult<()> {
     if base_url.len() > MAX_FIELD {
         return Err(ApiError::unprocessable(format!("base_url is longer than {MAX_FIELD} characters")));
     }
-    Endpoint::new(settings).map(drop).map_err(|err| ApiError::unprocessable(err.to_string()))
+    let endpoint = Endpoint::new(settings).map_err(|err| ApiError::unprocessable(err.to_string()))?;
+    if !local && praxis_assist::is_loopback(&endpoint.url) {
+        return Err(ApiError::unprocessable(format!(
+            "base_url is on the server's own machine; its operator allows that with {ALLOW_LOCAL_LLM}=1"
+        )));
+    }
+    Ok(())
 }
 
 /// A key as an admin gives it: visible ASCII, what an HTTP header can carry.
@@ -105,7 +122,7 @@ pub async fn put_llm<S: Store>(
     let space = state.admin(&space, &user).await?;
     let mut settings = put.settings();
     settings.base_url = settings.base_url.trim().to_owned();
-    check_settings(&settings)?;
+    check_settings(&settings, local_allowed())?;
     let key = check_key(&put.key)?;
     let integration = LlmIntegration { settings: settings.clone(), key: key.expose().to_owned() };
     state.blocking(move |store| store.put_llm(space, &integration)).await?;
@@ -155,6 +172,9 @@ pub async fn draft<S: Store>(
     }
     let integration = state.blocking(move |store| store.llm(space)).await?;
     let integration = integration.ok_or_else(|| ApiError::new(StatusCode::CONFLICT, NO_INTEGRATION))?;
+    // Settings stored while local providers were allowed are refused once they are not.
+    check_settings(&integration.settings, local_allowed())
+        .map_err(|err| ApiError::new(StatusCode::CONFLICT, err.message))?;
     let slot = state.draft_slot(space)?;
     // Reading the snippets' node kinds parses them: engine work, off the async workers.
     let conversation = tokio::task::spawn_blocking(move || Conversation::new(&request, DEFAULT_ATTEMPTS))
@@ -259,14 +279,19 @@ mod tests {
 
     #[test]
     fn settings_follow_the_transport_rule() {
-        assert!(check_settings(&settings("https://api.openai.com/v1")).is_ok());
-        assert!(check_settings(&settings("http://127.0.0.1:9/v1")).is_ok());
-        let err = check_settings(&settings("http://10.0.0.1/v1")).unwrap_err();
+        assert!(check_settings(&settings("https://api.openai.com/v1"), false).is_ok());
+        assert!(check_settings(&settings("http://127.0.0.1:9/v1"), true).is_ok());
+        // The server's own machine only when its operator allows it.
+        for local in ["http://127.0.0.1:9/v1", "https://localhost/v1", "http://[::1]:8000/v1"] {
+            let err = check_settings(&settings(local), false).unwrap_err();
+            assert!(err.message.contains(ALLOW_LOCAL_LLM), "{local}: {}", err.message);
+        }
+        let err = check_settings(&settings("http://10.0.0.1/v1"), true).unwrap_err();
         assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(err.message.contains("plain http://"), "{}", err.message);
         let mut blank = settings("https://x.example.com");
         blank.model = " ".into();
-        assert!(check_settings(&blank).is_err());
+        assert!(check_settings(&blank, true).is_err());
     }
 
     #[test]

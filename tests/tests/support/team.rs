@@ -138,6 +138,8 @@ fn serve(data: &Path, listen: &str, extra: &[&std::ffi::OsStr]) -> (Child, Socke
             .arg(data)
             .args(extra)
             .env("PRAXIS_SERVER_KEY", KEY)
+            // The tests' fake LLM provider listens on loopback.
+            .env("PRAXIS_SERVER_ALLOW_LOCAL_LLM", "1")
             .env("PRAXIS_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
