@@ -119,17 +119,7 @@ impl Baseline {
 
     /// Writes the file whole or not at all: a temporary file beside it, renamed over it.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let shown = path.display();
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the folder", dir.display()))?;
-        }
-        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-        std::fs::write(&temporary, self.to_text()).with_context(|| format!("{shown}: cannot write"))?;
-        std::fs::rename(&temporary, path).map_err(|err| {
-            let _ = std::fs::remove_file(&temporary);
-            anyhow::anyhow!("{shown}: cannot write: {err}")
-        })
+        crate::files::write_whole(path, &self.to_text())
     }
 }
 

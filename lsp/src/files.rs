@@ -72,6 +72,22 @@ pub fn read(path: &Path) -> Result<String, String> {
         .map_err(|err| format!("skipped: not valid UTF-8 (byte {})", err.utf8_error().valid_up_to()))
 }
 
+/// Writes `text` to `path` whole or not at all: a temporary file beside it, renamed over it,
+/// with the folder created first. Errors name `path`.
+pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
+    let shown = path.display();
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|err| anyhow::anyhow!("{}: cannot create the folder: {err}", dir.display()))?;
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, text).map_err(|err| anyhow::anyhow!("{shown}: cannot write: {err}"))?;
+    std::fs::rename(&temporary, path).map_err(|err| {
+        let _ = std::fs::remove_file(&temporary);
+        anyhow::anyhow!("{shown}: cannot write: {err}")
+    })
+}
+
 /// Why a file could not be read, in a few lower-case words.
 pub fn io_reason(err: &std::io::Error) -> String {
     let text = err.to_string();

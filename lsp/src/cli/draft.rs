@@ -152,15 +152,8 @@ fn refuse_existing(path: &Path, force: bool) -> anyhow::Result<()> {
 /// Writes the file whole: a temporary file beside it, renamed into place.
 fn write_new(path: &Path, text: &str, force: bool) -> anyhow::Result<()> {
     refuse_existing(path, force)?;
-    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = path.file_name().context("--out names no file")?.to_string_lossy();
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, text).with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| {
-        let _ = std::fs::remove_file(&temporary);
-        format!("cannot write {}", path.display())
-    })
+    path.file_name().context("--out names no file")?;
+    crate::files::write_whole(path, text)
 }
 
 /// The snippets the arguments name, each with its language.
