@@ -58,6 +58,40 @@ pub fn collect(paths: &[PathBuf], wanted: impl Fn(&Language) -> bool) -> (Vec<So
     (files, problems)
 }
 
+/// Runs `work` over `sources` on `jobs` threads, each taking the next file not taken yet, and
+/// merges what the threads gathered with `merge`. The second value counts threads that failed
+/// (a panic in `work` that it did not catch): their files may not all have been done.
+pub fn parallel<S: Default + Send>(
+    sources: &[SourceFile],
+    jobs: usize,
+    work: impl Fn(&SourceFile, &mut S) + Sync,
+    merge: impl Fn(&mut S, S),
+) -> (S, usize) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs.min(sources.len()).max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut local = S::default();
+                    while let Some(source) = sources.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        work(source, &mut local);
+                    }
+                    local
+                })
+            })
+            .collect();
+        let mut merged = S::default();
+        let mut failed = 0;
+        for worker in workers {
+            match worker.join() {
+                Ok(local) => merge(&mut merged, local),
+                Err(_) => failed += 1,
+            }
+        }
+        (merged, failed)
+    })
+}
+
 /// A file's text, or why it is skipped.
 pub fn read(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|err| io_reason(&err))?;

@@ -2,27 +2,10 @@
 //! language server (`praxis lsp`). Logging goes to stderr only: stdout belongs to reports and,
 //! for `praxis lsp`, to the protocol.
 
-mod agents;
-mod baseline;
-mod cli;
-mod diff;
-#[cfg(test)]
-mod editor_files;
-mod files;
-mod git;
-mod mcp;
-mod practices;
-mod project;
-mod provider;
-mod remote;
-mod report;
-mod server;
-mod starter;
-mod usage;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use praxis::{cli, report};
 
 fn main() -> ExitCode {
     let args = match cli::Args::try_parse() {
@@ -51,12 +34,6 @@ fn main() -> ExitCode {
             cli::Exit::Usage.into()
         }
     }
-}
-
-/// The message a caught panic carried.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let text = panic.downcast_ref::<&str>().map(|text| (*text).to_owned());
-    text.or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
 }
 
 /// clap's message on one line, as every praxis error is.

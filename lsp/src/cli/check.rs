@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -240,6 +239,16 @@ struct Setup<'a> {
     count: bool,
 }
 
+impl Outcome {
+    fn merge(&mut self, mut other: Outcome) {
+        self.findings.append(&mut other.findings);
+        self.checked += other.checked;
+        self.skipped.append(&mut other.skipped);
+        self.failures.append(&mut other.failures);
+        self.tally.merge(other.tally);
+    }
+}
+
 /// Checks `sources` with `check` on `jobs` threads; each takes the next unchecked file. Paths in
 /// messages are shown relative to `cwd`.
 fn check_files(
@@ -248,49 +257,29 @@ fn check_files(
     jobs: usize,
     check: impl Fn(&SourceFile, &mut Outcome) + Sync,
 ) -> Outcome {
-    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
-    let results = Mutex::new(Outcome::default());
-    std::thread::scope(|scope| {
+    let mut outcome = std::thread::scope(|scope| {
         scope.spawn(|| progress(&done, sources.len(), &finished));
-        let workers: Vec<_> = (0..jobs.min(sources.len()).max(1))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut local = Outcome::default();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(source) = sources.get(index) else { break };
-                        // A file whose check fails outside the engine's own guard (which keeps
-                        // a failing practice from stopping the others) fails the run, loudly.
-                        let checked = catch_unwind(AssertUnwindSafe(|| check(source, &mut local)));
-                        if let Err(panic) = checked {
-                            let shown = files::relative(&source.path, cwd);
-                            let message = crate::panic_message(panic.as_ref());
-                            local.failures.push(format!("{shown}: checking this file failed: {message}"));
-                        }
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    let mut results = results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    results.findings.append(&mut local.findings);
-                    results.checked += local.checked;
-                    results.skipped.append(&mut local.skipped);
-                    results.failures.append(&mut local.failures);
-                    results.tally.merge(std::mem::take(&mut local.tally));
-                })
-            })
-            .collect();
-        for worker in workers {
-            // Each file is guarded above, so a worker cannot panic; if it ever does, the run
-            // must not pass as if its files were clean.
-            if worker.join().is_err() {
-                let mut results = results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                results.failures.push("a checking thread failed; some files were not checked".into());
+        let guarded = |source: &SourceFile, local: &mut Outcome| {
+            // A file whose check fails outside the engine's own guard (which keeps a failing
+            // practice from stopping the others) fails the run, loudly.
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(source, local))) {
+                let shown = files::relative(&source.path, cwd);
+                let message = crate::panic_message(panic.as_ref());
+                local.failures.push(format!("{shown}: checking this file failed: {message}"));
             }
+            done.fetch_add(1, Ordering::Relaxed);
+        };
+        let (mut outcome, failed) = files::parallel(sources, jobs, guarded, Outcome::merge);
+        // Each file is guarded above, so a thread cannot fail; if one ever does, the run must
+        // not pass as if its files were clean.
+        if failed > 0 {
+            outcome.failures.push("a checking thread failed; some files were not checked".into());
         }
         finished.store(true, Ordering::Relaxed);
+        outcome
     });
-    let mut outcome = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     outcome.skipped.sort();
     outcome
 }
