@@ -20,8 +20,9 @@ use crate::suppress;
 /// The practice id of hints about suppression comments that suppress nothing.
 pub const UNUSED_IGNORE: &str = "unused-ignore";
 
-/// One violation of a practice, located by byte offsets into the document's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One violation of a practice, located by byte offsets into the document's text. Serialised
+/// as it is by the result cache of `praxis`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     pub practice: Arc<str>,
     pub severity: Severity,
@@ -31,7 +32,7 @@ pub struct Finding {
 }
 
 /// A replacement of `range` by `replacement` that resolves a finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     pub range: Range<usize>,
     pub replacement: String,

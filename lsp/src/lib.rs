@@ -5,6 +5,7 @@
 
 mod agents;
 mod baseline;
+mod cache;
 pub mod cli;
 mod diff;
 #[cfg(test)]

@@ -4,9 +4,11 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, OnceLock};
 
 use anyhow::bail;
 use praxis_engine::{Finding, Practice, PracticeError, PracticeSet, Severity, UNUSED_IGNORE};
+use sha2::{Digest, Sha256};
 
 use crate::cli::PracticeArgs;
 use crate::project::Project;
@@ -26,9 +28,33 @@ pub struct Loaded {
     /// Things worth saying once that are not problems (a local practice overriding the
     /// server's).
     pub notes: Vec<String>,
+    /// See [`Loaded::fingerprint`].
+    fingerprint: OnceLock<[u8; 32]>,
 }
 
 impl Loaded {
+    /// Names everything the findings of a text depend on besides the text, its language and
+    /// its path: every practice as loaded (its document and effective severity), the
+    /// `unused-ignore` policy, and the binary (its version, and its size and modification time,
+    /// which change with every build). The result cache's keys start with it.
+    pub fn fingerprint(&self) -> &[u8; 32] {
+        self.fingerprint.get_or_init(|| {
+            static BINARY: LazyLock<String> = LazyLock::new(|| {
+                let exe = std::env::current_exe().and_then(std::fs::metadata);
+                let (len, modified) = exe.map_or((0, None), |meta| (meta.len(), meta.modified().ok()));
+                format!("{} {len} {modified:?}", env!("CARGO_PKG_VERSION"))
+            });
+            let mut hash = Sha256::new();
+            hash.update(BINARY.as_bytes());
+            hash.update(format!("\nunused-ignore {:?}\n", self.unused_ignore));
+            for practice in self.set.practices() {
+                hash.update(serde_json::to_vec(&practice.doc).unwrap_or_default());
+                hash.update(format!("\n{:?}\n", practice.severity));
+            }
+            hash.finalize().into()
+        })
+    }
+
     /// Applies the configured severity of `unused-ignore` hints, or drops them when disabled.
     pub fn adjust_unused_ignore(&self, findings: &mut Vec<Finding>) {
         findings.retain_mut(|finding| {
@@ -138,7 +164,7 @@ pub fn load_with(
     }
     let (set, duplicates) = PracticeSet::new(practices);
     errors.extend(duplicates);
-    Ok(Loaded { set, errors, warnings, unused_ignore, project, server_ids, notes })
+    Ok(Loaded { set, errors, warnings, unused_ignore, project, server_ids, notes, fingerprint: OnceLock::new() })
 }
 
 /// Adds the server's practices to the local ones; a local practice with the same id wins.

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use praxis_engine::{Document, LineIndex};
+use praxis_engine::LineIndex;
 use praxis_grammars::Language;
 use praxis_sync::stats::Tally;
 
 use super::{CheckArgs, Exit, Format};
 use crate::baseline::{self, Baseline};
+use crate::cache::{self, ResultCache};
 use crate::diff::Changed;
 use crate::files::{self, SourceFile};
 use crate::git::Repo;
@@ -39,14 +40,25 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
         report::warning_line(problem);
     }
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+    let cache = match (&args.cache_dir, args.no_cache) {
+        (_, true) => None,
+        (Some(dir), false) => Some(ResultCache::new(dir.clone())),
+        (None, false) => ResultCache::in_user_cache(),
+    };
     let setup = Setup {
         loaded: &loaded,
         root: &root,
         cwd: &cwd,
         snippets: args.format == Format::Human,
         count: session.as_ref().is_some_and(|session| session.counts()),
+        cache: cache.as_ref(),
     };
     let outcome = check_files(&sources, &cwd, jobs, |source, out| check_one(source, &setup, out));
+    if let Some(cache) = &cache {
+        cache.trim();
+        let (hits, writes) = cache.counts();
+        tracing::info!("result cache {}: {hits} files answered, {writes} written", cache.dir().display());
+    }
     for skip in &outcome.skipped {
         report::warning_line(skip);
     }
@@ -204,7 +216,7 @@ impl Changes {
 /// shown relative to `cwd`; nothing is counted for the team's server.
 pub fn findings_of(sources: &[SourceFile], loaded: &Loaded, cwd: &Path) -> anyhow::Result<(Vec<Located>, Vec<String>)> {
     let root = loaded.root()?;
-    let setup = Setup { loaded, root: &root, cwd, snippets: false, count: false };
+    let setup = Setup { loaded, root: &root, cwd, snippets: false, count: false, cache: None };
     let jobs = std::thread::available_parallelism().map_or(1, usize::from);
     let mut outcome = check_files(sources, cwd, jobs, |source, out| check_one(source, &setup, out));
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -237,6 +249,7 @@ struct Setup<'a> {
     snippets: bool,
     /// Whether usage is counted for the team's server.
     count: bool,
+    cache: Option<&'a ResultCache>,
 }
 
 impl Outcome {
@@ -296,7 +309,7 @@ fn check_one(source: &SourceFile, setup: &Setup<'_>, out: &mut Outcome) {
     let glob_path = files::relative(&source.path, setup.root);
     let count = setup.count.then_some(&mut out.tally);
     let text = Text { language: source.language, text, shown: &shown, glob_path: &glob_path };
-    let (mut findings, mut failures) = check_text(setup.loaded, text, setup.snippets, count);
+    let (mut findings, mut failures) = check_text(setup.loaded, text, setup.snippets, count, setup.cache);
     out.checked += 1;
     out.findings.append(&mut findings);
     out.failures.append(&mut failures);
@@ -314,27 +327,29 @@ pub struct Text<'a> {
 
 /// The findings of one text, with the practices of `loaded`, and the practices that failed on
 /// it. `snippets` keeps each finding's line for human output; `count` tallies usage for the
-/// team's server. For `check` and for texts that never touch the disk (`review` reads them from
-/// the Git host).
+/// team's server; `cache` answers for a text checked before. For `check` and for texts that
+/// never touch the disk (`review` reads them from the Git host).
 pub fn check_text(
     loaded: &Loaded,
     text: Text<'_>,
     snippets: bool,
     count: Option<&mut Tally>,
+    cache: Option<&ResultCache>,
 ) -> (Vec<Located>, Vec<String>) {
     let Text { language, text, shown, glob_path } = text;
-    let started = Instant::now();
-    let doc = Document::new(language, text);
-    let mut report = loaded.set.check(&doc, Some(glob_path));
+    let mut checked = cache::check(cache, loaded, language, &text, glob_path);
     if let Some(tally) = count {
-        let elapsed = started.elapsed();
-        usage::count_check(tally, loaded, language, Some(glob_path), &report.findings, &report.suppressed, elapsed);
+        let (findings, suppressed) = (&checked.findings, &checked.suppressed);
+        usage::count_check(tally, loaded, language, Some(glob_path), findings, suppressed, checked.elapsed);
     }
-    loaded.adjust_unused_ignore(&mut report.findings);
-    let lines = LineIndex::new(doc.text());
-    let findings =
-        report.findings.into_iter().map(|finding| Located::new(shown, doc.text(), &lines, finding, snippets)).collect();
-    let failures = report
+    loaded.adjust_unused_ignore(&mut checked.findings);
+    let findings = if checked.findings.is_empty() {
+        Vec::new()
+    } else {
+        let lines = LineIndex::new(&text);
+        checked.findings.into_iter().map(|finding| Located::new(shown, &text, &lines, finding, snippets)).collect()
+    };
+    let failures = checked
         .failures
         .into_iter()
         .map(|failure| format!("{shown}: practice `{}` failed and was skipped: {}", failure.practice, failure.message))

@@ -136,6 +136,13 @@ pub struct CheckArgs {
     /// .praxis/baseline.json), and say how many of its entries no longer occur.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
     pub baseline: Option<String>,
+    /// Keep and reuse the findings of unchanged files in DIR (default: `results/` in the
+    /// user's cache folder, which the language server shares).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Check every file afresh, without reading or writing the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use praxis_engine::{Document, Finding, PracticeError, PracticeSet, Suppressed, apply_suppressions};
@@ -19,6 +19,7 @@ use super::following::Following;
 use super::lock;
 use super::projects::{Project, Projects};
 use super::settings::{Config, Scope};
+use crate::cache::ResultCache;
 use crate::git::Repo;
 use crate::practices;
 
@@ -45,6 +46,8 @@ pub struct State {
     documents: Documents,
     following: Mutex<Following>,
     notices: Mutex<Notices>,
+    /// The result cache the workspace check shares with `praxis check`.
+    results: OnceLock<Option<ResultCache>>,
 }
 
 impl State {
@@ -142,7 +145,7 @@ impl State {
         };
         let files = practice_dirs.iter().flat_map(|dir| practices::practice_files(dir)).collect();
         let failures = loaded.set.practices().iter().flat_map(|practice| practice.run_examples().failures).collect();
-        Some(Project { loaded, failures, files, follow, drafting: std::sync::OnceLock::new() })
+        Some(Project { loaded, failures, files, follow, drafting: OnceLock::new() })
     }
 
     /// Loads the project of each workspace folder, so that the servers they follow are known
@@ -417,6 +420,13 @@ impl State {
         Some((uri.clone(), Some(version), diagnostics))
     }
 
+    /// Keeps the result cache within its bound, after a workspace check. Reads the disk.
+    pub fn trim_results(&self) {
+        if let Some(results) = self.results.get().and_then(Option::as_ref) {
+            results.trim();
+        }
+    }
+
     /// Checks a file on disk that is not open (open ones are already published). `None` when
     /// it is open, unreadable, or in a language no practice checks. Reads the disk.
     pub fn check_file(&self, path: &Path) -> Option<Publish> {
@@ -431,18 +441,17 @@ impl State {
             return None;
         }
         let text = crate::files::read(path).ok()?;
-        let started = Instant::now();
-        let doc = Document::new(language, text);
         let glob_path = crate::files::relative(path, &project.root_or(&key));
-        let report = project.set().check(&doc, Some(&glob_path));
-        let mut findings = report.findings;
+        let results = self.results.get_or_init(ResultCache::in_user_cache).as_ref();
+        let checked = crate::cache::check(results, &project.loaded, language, &text, &glob_path);
+        let mut findings = checked.findings;
         let usage =
-            Usage { findings: &findings, suppressed: &report.suppressed, elapsed: started.elapsed(), whole: true };
+            Usage { findings: &findings, suppressed: &checked.suppressed, elapsed: checked.elapsed, whole: true };
         count(&mut self.following(), &project, language, Some(&glob_path), usage);
         project.loaded.adjust_unused_ignore(&mut findings);
-        let positions = Positions::new(doc.text(), self.config().encoding);
+        let positions = Positions::new(&text, self.config().encoding);
         if self.config().settings.scope == Scope::Changed {
-            keep_changed(&mut findings, head_text(path).as_deref(), doc.text(), &positions);
+            keep_changed(&mut findings, head_text(path).as_deref(), &text, &positions);
         }
         let diagnostics = findings
             .iter()

@@ -62,6 +62,7 @@ impl Job {
                 progress.report_with_message(format!("{index}/{total} files"), percentage, None).await;
             }
         }
+        self.shared.blocking("trimming the result cache", |state| state.trim_results()).await;
         let summary = if cancelled {
             format!("cancelled after {checked} files, {findings} findings")
         } else {

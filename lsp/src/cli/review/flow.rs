@@ -268,7 +268,7 @@ fn check_file(
     let loaded = options.loaded;
     let owned = text.clone();
     let (mut findings, mut failures) =
-        check_text(loaded, Text { language, text, shown: &file.path, glob_path }, false, None);
+        check_text(loaded, Text { language, text, shown: &file.path, glob_path }, false, None, None);
     checked.failures.append(&mut failures);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Fingerprints over all of the file's findings, so that occurrences do not depend on
