@@ -12,6 +12,8 @@ pub struct Document {
     language: &'static Language,
     text: String,
     tree: Tree,
+    /// The text's line starts, kept up to date by [`Document::edit`].
+    lines: LineIndex,
 }
 
 impl std::fmt::Debug for Document {
@@ -25,7 +27,8 @@ impl Document {
     pub fn new(language: &'static Language, text: impl Into<String>) -> Document {
         let text = text.into();
         let tree = grammar::parse(language, &text, None);
-        Document { language, text, tree }
+        let lines = LineIndex::new(&text);
+        Document { language, text, tree, lines }
     }
 
     pub fn language(&self) -> &'static Language {
@@ -40,6 +43,11 @@ impl Document {
         &self.tree
     }
 
+    /// The line starts of the text.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
+    }
+
     /// Replaces the bytes in `range` by `new_text` and reparses incrementally (afresh while the
     /// text has a syntax error, see below). Returns the byte
     /// ranges of the new text whose syntax changed, the edited range included, so that a caller
@@ -51,9 +59,10 @@ impl Document {
     ///
     /// If `range` is out of bounds or does not fall on character boundaries.
     pub fn edit(&mut self, range: Range<usize>, new_text: &str) -> Vec<Range<usize>> {
-        let start_position = point_at(&self.text, range.start);
-        let old_end_position = point_at(&self.text, range.end);
+        let start_position = self.lines.point(range.start);
+        let old_end_position = self.lines.point(range.end);
         self.text.replace_range(range.clone(), new_text);
+        self.lines.edit(range.clone(), new_text);
         let new_end = range.start + new_text.len();
         let edit = InputEdit {
             start_byte: range.start,
@@ -61,7 +70,7 @@ impl Document {
             new_end_byte: new_end,
             start_position,
             old_end_position,
-            new_end_position: point_at(&self.text, new_end),
+            new_end_position: self.lines.point(new_end),
         };
         self.tree.edit(&edit);
         let mut tree = grammar::parse(self.language, &self.text, Some(&self.tree));
@@ -105,24 +114,37 @@ fn error_ranges(tree: &Tree) -> Vec<Range<usize>> {
     ranges
 }
 
-/// The tree-sitter point (row, byte column) of a byte offset.
-fn point_at(text: &str, offset: usize) -> Point {
-    let before = &text[..offset];
-    let row = before.matches('\n').count();
-    let column = offset - before.rfind('\n').map_or(0, |newline| newline + 1);
-    Point { row, column }
-}
-
 /// Line starts of a text, to turn byte offsets into lines and columns.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
+        let starts = std::iter::once(0).chain(newlines(text).map(|at| at + 1)).collect();
         LineIndex { starts }
+    }
+
+    /// Follows the replacement of the bytes in `range` by `new_text`: the lines that started in
+    /// the replaced text go, the new text's come, and the later ones move. It reads only the
+    /// new text; the lines after the edit are moved by one addition each.
+    pub fn edit(&mut self, range: Range<usize>, new_text: &str) {
+        let first = self.starts.partition_point(|&start| start <= range.start);
+        let last = self.starts.partition_point(|&start| start <= range.end);
+        let before = self.starts.len();
+        self.starts.splice(first..last, newlines(new_text).map(|at| range.start + at + 1));
+        let moved = first + self.starts.len() + (last - first) - before;
+        let (grown, shrunk) = (new_text.len(), range.end - range.start);
+        for start in &mut self.starts[moved..] {
+            *start = *start + grown - shrunk;
+        }
+    }
+
+    /// The tree-sitter point (row, byte column) of a byte offset.
+    pub fn point(&self, offset: usize) -> Point {
+        let (row, start) = self.line_of(offset);
+        Point { row, column: offset - start }
     }
 
     /// The 0-based line of a byte offset and the byte offset its line starts at.
@@ -139,6 +161,11 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }
+}
+
+/// The offsets of a text's newlines.
+fn newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes().enumerate().filter(|(_, byte)| *byte == b'\n').map(|(at, _)| at)
 }
 
 #[cfg(test)]
@@ -168,6 +195,30 @@ mod tests {
         doc.edit(at..at + 3, "");
         let fresh = Document::new(doc.language(), doc.text().to_owned());
         assert_eq!(doc.tree().root_node().to_sexp(), fresh.tree().root_node().to_sexp());
+    }
+
+    #[test]
+    fn the_line_index_follows_edits() {
+        let cases: [(&str, std::ops::Range<usize>, &str); 7] = [
+            ("ab\ncd\nef\n", 1..1, "x"),
+            ("ab\ncd\nef\n", 1..4, ""),
+            ("ab\ncd\nef\n", 2..3, ""),
+            ("ab\ncd\nef\n", 3..3, "1\n2\n"),
+            ("ab\ncd\nef\n", 0..9, "z\n"),
+            ("ab\ncd\nef", 8..8, "\n"),
+            ("\n\n\n", 1..2, "a\nb\nc"),
+        ];
+        for (text, range, new_text) in cases {
+            let mut index = LineIndex::new(text);
+            index.edit(range.clone(), new_text);
+            let mut edited = text.to_owned();
+            edited.replace_range(range.clone(), new_text);
+            assert_eq!(index, LineIndex::new(&edited), "{text:?} {range:?} {new_text:?}");
+        }
+        let python = praxis_grammars::by_name("python").unwrap();
+        let mut doc = Document::new(python, "x = 1\ny = 2\n");
+        doc.edit(0..5, "def f():\n    pass");
+        assert_eq!(doc.lines(), &LineIndex::new(doc.text()));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use praxis_grammars::CommentSyntax;
 use tree_sitter::Node;
 
 use crate::check::{Finding, Fix, Suppressed, UNUSED_IGNORE};
-use crate::document::{Document, LineIndex};
+use crate::document::Document;
 use crate::model::Severity;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -101,7 +101,7 @@ fn comment_body<'s>(text: &'s str, syntax: &CommentSyntax) -> (usize, &'s str) {
 pub(crate) fn suppression_edit(doc: &Document, offset: usize, id: &str) -> Option<Fix> {
     let text = doc.text();
     let syntax = &doc.language().comments;
-    let lines = LineIndex::new(text);
+    let lines = doc.lines();
     let (line, line_start) = lines.line_of(offset.min(text.len()));
     if line > 0 {
         let above = lines.line_start(line - 1).unwrap_or(0);
@@ -139,7 +139,7 @@ pub(crate) fn apply(doc: &Document, findings: Vec<Finding>) -> Suppressed {
     if comments.is_empty() {
         return Suppressed { findings, suppressed: Vec::new() };
     }
-    let lines = LineIndex::new(source);
+    let lines = doc.lines();
     let first_code = first_code_offset(doc);
     let syntax = &doc.language().comments;
     let mut directives: Vec<Directive> = comments

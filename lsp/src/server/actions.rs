@@ -18,7 +18,7 @@ pub fn code_actions(state: &State, slot: &Slot, uri: &Uri, range: Range) -> Vec<
     let open = slot.open();
     let Content::Source(source) = &open.content else { return Vec::new() };
     let text = source.doc.text();
-    let positions = Positions::new(text, encoding);
+    let positions = Positions::of(&source.doc, encoding);
     let wanted = positions.byte_range(range);
     let mut actions = Vec::new();
     for finding in &source.published {

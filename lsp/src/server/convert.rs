@@ -1,9 +1,10 @@
 //! The one place where the engine's byte offsets meet LSP positions (UTF-8 or UTF-16 columns)
 //! and findings become diagnostics.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use praxis_engine::{Finding, LineIndex, Practice, Severity, UNUSED_IGNORE};
+use praxis_engine::{Document, Finding, LineIndex, Practice, Severity, UNUSED_IGNORE};
 use tower_lsp_server::ls_types::{
     CodeDescription, Diagnostic, DiagnosticSeverity, DiagnosticTag, NumberOrString, Position, Range as LspRange, Uri,
 };
@@ -19,13 +20,19 @@ pub enum Encoding {
 /// A text and its line starts, for converting positions both ways.
 pub struct Positions<'a> {
     text: &'a str,
-    lines: LineIndex,
+    lines: Cow<'a, LineIndex>,
     encoding: Encoding,
 }
 
 impl<'a> Positions<'a> {
+    /// For a text without a document: its lines are counted here.
     pub fn new(text: &'a str, encoding: Encoding) -> Self {
-        Positions { text, lines: LineIndex::new(text), encoding }
+        Positions { text, lines: Cow::Owned(LineIndex::new(text)), encoding }
+    }
+
+    /// For a document, whose line index is kept up to date by its edits: nothing is counted.
+    pub fn of(doc: &'a Document, encoding: Encoding) -> Self {
+        Positions { text: doc.text(), lines: Cow::Borrowed(doc.lines()), encoding }
     }
 
     /// The LSP position of a byte offset.

@@ -53,7 +53,7 @@ pub fn create_practice(state: &State, slot: &Slot, args: &CreateArgs) -> anyhow:
     let Content::Source(source) = &open.content else { bail!("the document is not in a language Praxis checks") };
     let doc = &source.doc;
     let language = doc.language();
-    let selection = Positions::new(doc.text(), state.config().encoding).byte_range(args.range);
+    let selection = Positions::of(doc, state.config().encoding).byte_range(args.range);
     let text = doc.text();
     let trimmed = trim(text, selection);
     if trimmed.is_empty() {

@@ -11,7 +11,7 @@ pub fn hover(state: &State, slot: &Slot, position: Position) -> Option<Hover> {
     let encoding = state.config().encoding;
     let open = slot.open();
     let Content::Source(source) = &open.content else { return None };
-    let positions = Positions::new(source.doc.text(), encoding);
+    let positions = Positions::of(&source.doc, encoding);
     let offset = positions.offset(position);
     let finding = source
         .published

@@ -321,7 +321,7 @@ impl State {
             Content::Source(source) => {
                 let mut changes = changes.into_iter();
                 while let Some(change) = changes.next() {
-                    let edit = change.range.map(|range| Positions::new(source.doc.text(), encoding).byte_range(range));
+                    let edit = change.range.map(|range| Positions::of(&source.doc, encoding).byte_range(range));
                     let length = match &edit {
                         Some(edit) => source.doc.text().len() - edit.len() + change.text.len(),
                         None => change.text.len(),
@@ -407,7 +407,7 @@ impl State {
             count(&mut self.following(), project, source.doc.language(), glob_path.as_deref(), usage);
             project.loaded.adjust_unused_ignore(&mut source.published);
         }
-        let positions = Positions::new(source.doc.text(), encoding);
+        let positions = Positions::of(&source.doc, encoding);
         if self.config().settings.scope == Scope::Changed {
             let head = source.head.get_or_insert_with(|| slot.path.as_deref().and_then(head_text));
             keep_changed(&mut source.published, head.as_deref(), source.doc.text(), &positions);
