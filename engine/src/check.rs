@@ -13,6 +13,7 @@ use crate::document::Document;
 use crate::env::Env;
 use crate::grammar::Grammar;
 use crate::model::Severity;
+use crate::pattern::Nodes;
 use crate::practice::{Practice, PracticeError};
 use crate::rule::{Budget, Cx, QueryCache, Reach};
 use crate::suppress;
@@ -215,8 +216,10 @@ impl PracticeSet {
         let nodes = root.descendant_count();
         let budgets: Vec<Budget> = self.practices.iter().map(|_| Budget::for_document(nodes)).collect();
         let mut spent = Vec::new();
+        let shared = Nodes::new(root, grammar);
         walk(doc, region.as_ref(), |node, path| {
             let slot = grammar.slot(grammar.kind(node));
+            shared.visit(node);
             for &number in index.by_slot[slot].iter().chain(&index.any_kind) {
                 let number = number as usize;
                 if !active[number] {
@@ -233,6 +236,7 @@ impl PracticeSet {
                     queries: &queries,
                     walk: Some((node, path)),
                     parent_hint: None,
+                    nodes: &shared,
                 };
                 env.reset(0);
                 let outcome = catch_unwind(AssertUnwindSafe(|| compiled.matches(node, &cx, &mut env)));
@@ -366,11 +370,13 @@ impl Practice {
         let mut env = Env::default();
         let nodes = root.descendant_count();
         let budget = Budget::for_document(nodes);
+        let shared = Nodes::new(root, grammar);
         let walked = catch_unwind(AssertUnwindSafe(|| {
             walk(doc, None, |node, path| {
                 if budget.spent() {
                     return;
                 }
+                shared.visit(node);
                 let cx = Cx {
                     budget: &budget,
                     source,
@@ -380,6 +386,7 @@ impl Practice {
                     queries: &queries,
                     walk: Some((node, path)),
                     parent_hint: None,
+                    nodes: &shared,
                 };
                 env.reset(0);
                 if compiled.matches(node, &cx, &mut env) {

@@ -8,17 +8,18 @@
 //! Matching is ast-grep's "smart" strictness: every pattern node must match, and unnamed tokens of
 //! the code that the pattern does not mention (a trailing `;`, an `async`) may be skipped.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
 use praxis_grammars::Language;
 use regex::Regex;
 use smallvec::SmallVec;
-use tree_sitter::{Node, Tree};
+use tree_sitter::{Node, Tree, TreeCursor};
 
 use crate::env::{Binding, Env};
 use crate::grammar::{self, Grammar};
-use crate::rule::Budget;
+use crate::rule::{Budget, Cx};
 
 #[derive(Debug)]
 pub(crate) struct Pattern {
@@ -50,6 +51,10 @@ enum PNode {
     Inner {
         kind: u16,
         children: Vec<PNode>,
+        /// How many of the code's children it needs at least: one for each child that is not
+        /// a `$$$` or an unnamed token (which may be optional), so that a node with fewer
+        /// children is rejected without looking at them.
+        needs: usize,
     },
 }
 
@@ -172,15 +177,15 @@ impl Pattern {
         }
     }
 
-    pub fn matches<'t>(
-        &self,
-        node: Node<'t>,
-        env: &mut Env<'t>,
-        source: &str,
-        grammar: &Grammar,
-        budget: &Budget,
-    ) -> bool {
-        Matcher { source, grammar, budget, distinct: self.distinct }.node(&self.root, node, env)
+    pub fn matches<'t>(&self, node: Node<'t>, env: &mut Env<'t>, cx: &Cx<'_, 't>) -> bool {
+        let matcher = Matcher {
+            source: cx.source,
+            grammar: cx.grammar,
+            budget: cx.budget,
+            distinct: self.distinct,
+            nodes: cx.nodes,
+        };
+        matcher.node(&self.root, node, env)
     }
 
     /// Whether matching it binds a metavariable (its result then depends on, and changes, the
@@ -229,7 +234,11 @@ impl PNode {
         if children.is_empty() {
             PNode::Leaf { kind, text: text.into(), named: node.is_named() }
         } else {
-            PNode::Inner { kind, children }
+            let needs = children
+                .iter()
+                .filter(|child| !matches!(child, PNode::Multi { .. } | PNode::Leaf { named: false, .. }))
+                .count();
+            PNode::Inner { kind, children, needs }
         }
     }
 }
@@ -250,20 +259,65 @@ fn significant(node: Node<'_>, grammar: &Grammar) -> bool {
     !node.is_missing() && !grammar.is_comment(node) && (!node.is_extra() || node.is_error())
 }
 
-struct Matcher<'a> {
+/// What the patterns of every practice read of a document's nodes, shared while it is
+/// checked: one tree cursor for listing children (a new cursor costs an allocation), and the
+/// children of the node the walk is at, listed once for all the practices tested there.
+pub(crate) struct Nodes<'t> {
+    grammar: &'static Grammar,
+    cursor: RefCell<TreeCursor<'t>>,
+    current: Cell<Option<Node<'t>>>,
+    /// The significant children of `current`, once listed.
+    children: RefCell<Option<SmallVec<[Node<'t>; 8]>>>,
+}
+
+impl<'t> Nodes<'t> {
+    pub fn new(root: Node<'t>, grammar: &'static Grammar) -> Nodes<'t> {
+        Nodes { grammar, cursor: RefCell::new(root.walk()), current: Cell::new(None), children: RefCell::new(None) }
+    }
+
+    /// Moves to the walk's next node: its children are listed when a pattern first asks.
+    pub fn visit(&self, node: Node<'t>) {
+        self.current.set(Some(node));
+        self.children.borrow_mut().take();
+    }
+
+    /// Calls `f` with the significant children of `node`.
+    fn with_children<R>(&self, node: Node<'t>, f: impl FnOnce(&[Node<'t>]) -> R) -> R {
+        if self.current.get() == Some(node) {
+            if self.children.borrow().is_none() {
+                let listed = self.list(node);
+                *self.children.borrow_mut() = Some(listed);
+            }
+            // Held while the pattern goes on below: it lists other nodes' children, never
+            // these again.
+            let shared = self.children.borrow();
+            return f(shared.as_deref().unwrap_or_default());
+        }
+        let children = self.list(node);
+        f(&children)
+    }
+
+    fn list(&self, node: Node<'t>) -> SmallVec<[Node<'t>; 8]> {
+        let mut cursor = self.cursor.borrow_mut();
+        node.children(&mut cursor).filter(|child| significant(*child, self.grammar)).collect()
+    }
+}
+
+struct Matcher<'a, 't> {
     source: &'a str,
     grammar: &'a Grammar,
     /// Every comparison takes a step: several `$$$` in one pattern backtrack, and must stop.
     budget: &'a Budget,
     /// See [`Pattern::distinct`].
     distinct: bool,
+    nodes: &'a Nodes<'t>,
 }
 
 /// Tries of a sequence known to fail: (pattern index, target index).
 type Failed = Option<HashSet<(usize, usize)>>;
 
-impl Matcher<'_> {
-    fn node<'t>(&self, pattern: &PNode, node: Node<'t>, env: &mut Env<'t>) -> bool {
+impl<'t> Matcher<'_, 't> {
+    fn node(&self, pattern: &PNode, node: Node<'t>, env: &mut Env<'t>) -> bool {
         if !self.budget.step() {
             return false;
         }
@@ -281,14 +335,11 @@ impl Matcher<'_> {
             PNode::Leaf { kind, text, .. } => {
                 self.grammar.kind(node) == *kind && self.source[node.byte_range()] == **text
             }
-            PNode::Inner { kind, children } => {
-                if self.grammar.kind(node) != *kind {
+            PNode::Inner { kind, children, needs } => {
+                if self.grammar.kind(node) != *kind || (node.child_count() as usize) < *needs {
                     return false;
                 }
-                let mut cursor = node.walk();
-                let targets: SmallVec<[Node<'t>; 8]> =
-                    node.children(&mut cursor).filter(|child| significant(*child, self.grammar)).collect();
-                self.sequence(children, &targets, env)
+                self.nodes.with_children(node, |targets| self.sequence(children, targets, env))
             }
         }
     }
@@ -296,14 +347,14 @@ impl Matcher<'_> {
     /// Matches a node's children. With several `$$$`, the ways to split the children are
     /// exponential; when the pattern's names are distinct, each (pattern part, child) try that
     /// failed is remembered, which makes the search polynomial.
-    fn sequence<'t>(&self, patterns: &[PNode], targets: &[Node<'t>], env: &mut Env<'t>) -> bool {
+    fn sequence(&self, patterns: &[PNode], targets: &[Node<'t>], env: &mut Env<'t>) -> bool {
         let multis = patterns.iter().filter(|pattern| matches!(pattern, PNode::Multi { .. })).count();
         let mut failed: Failed = (self.distinct && multis > 1).then(HashSet::new);
         self.rest(patterns, targets, (0, 0), env, &mut failed)
     }
 
     /// Matches `patterns[p..]` against `targets[t..]`.
-    fn rest<'t>(
+    fn rest(
         &self,
         patterns: &[PNode],
         targets: &[Node<'t>],
@@ -321,7 +372,7 @@ impl Matcher<'_> {
         hit
     }
 
-    fn try_rest<'t>(
+    fn try_rest(
         &self,
         patterns: &[PNode],
         targets: &[Node<'t>],

@@ -16,7 +16,7 @@ use tree_sitter::{Node, Query, QueryCursor};
 use crate::env::{Binding, Env};
 use crate::grammar::Grammar;
 use crate::model::{NthPosition, PatternConfig, RuleConfig, StopByConfig};
-use crate::pattern::Pattern;
+use crate::pattern::{Nodes, Pattern};
 use crate::yaml::{join_index, join_key};
 
 /// A rule that did not compile, with the path of the offending key (`rule.all[1].regex`).
@@ -546,6 +546,8 @@ pub(crate) struct Cx<'a, 't> {
     pub walk: Option<(Node<'t>, &'a [Node<'t>])>,
     /// A node a relational rule is looking at and its parent, known from the search.
     pub parent_hint: Option<(Node<'t>, Node<'t>)>,
+    /// What patterns share while the document is checked.
+    pub nodes: &'a Nodes<'t>,
 }
 
 impl<'t> Cx<'_, 't> {
@@ -716,7 +718,7 @@ impl Rule {
                 env.reset(mark);
                 !hit
             }
-            Rule::Pattern(pattern) => pattern.matches(node, env, cx.source, cx.grammar, cx.budget),
+            Rule::Pattern(pattern) => pattern.matches(node, env, cx),
             Rule::Kind(kind) => cx.grammar.kind(node) == *kind,
             Rule::Regex(regex) => regex.is_match(&cx.source[node.byte_range()]),
             Rule::Query(index) => query_matches(*index, node, cx, env),
