@@ -166,26 +166,57 @@ impl PracticeSet {
     /// [`Document::edit`] reports it). Each practice is matched again only where the edit can
     /// have changed its results, which its rule decides: around the change for a rule that looks
     /// at a node and what it contains, everywhere for one that looks at ancestors or siblings.
-    /// The result equals `find(doc, path, None)`.
-    pub fn refind(&self, doc: &Document, path: Option<&str>, changed: Range<usize>, previous: Vec<Finding>) -> Report {
+    /// The result equals `find(doc, path, None)`; `changed` covers every edit since the
+    /// document was last checked, which this marks it as ([`Document::checked`]).
+    pub fn refind(
+        &self,
+        doc: &mut Document,
+        path: Option<&str>,
+        changed: Range<usize>,
+        previous: Vec<Finding>,
+    ) -> Report {
         let language = doc.language();
-        let reach = |number: usize| self.practices[number].rule_for(language).map(|compiled| compiled.reach);
-        let local = |number: usize| reach(number) == Some(Reach::Subtree);
+        let compiled = |number: usize| self.practices[number].rule_for(language);
+        let local = |number: usize| compiled(number).is_some_and(|compiled| compiled.reach == Reach::Subtree);
+        // Rules that look at ancestors: around the change and under its ancestors of the kinds
+        // they look for; any other rule of document reach, everywhere.
+        let scoped = |number: usize| {
+            compiled(number).is_some_and(|compiled| compiled.reach == Reach::Document && compiled.around.is_some())
+        };
+        let everywhere = |number: usize| {
+            compiled(number).is_some_and(|compiled| compiled.reach == Reach::Document && compiled.around.is_none())
+        };
         let mut report = self.find_where(doc, path, Some(changed.clone()), &local);
-        if (0..self.practices.len()).any(|number| reach(number) == Some(Reach::Document)) {
-            let everywhere = self.find_where(doc, path, None, &|number| reach(number) == Some(Reach::Document));
-            report.findings.extend(everywhere.findings);
-            report.failures.extend(everywhere.failures);
-        }
+        let mut kinds: Vec<u16> = (0..self.practices.len())
+            .filter_map(|number| compiled(number).and_then(|compiled| compiled.around.as_deref()))
+            .flatten()
+            .copied()
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let widened = widen(doc, &changed, &kinds);
+        let mut more = |region: Option<Range<usize>>, wanted: &dyn Fn(usize) -> bool| {
+            if (0..self.practices.len()).any(wanted) {
+                let found = self.find_where(doc, path, region, wanted);
+                report.findings.extend(found.findings);
+                report.failures.extend(found.failures);
+            }
+        };
+        more(Some(widened.clone()), &scoped);
+        more(None, &everywhere);
         let kept = previous.into_iter().filter(|finding| {
             let number = self.practices.iter().position(|practice| practice.id == finding.practice);
-            number.is_some_and(local) && !overlaps(&finding.range, &changed)
+            number.is_some_and(|number| {
+                (local(number) && !overlaps(&finding.range, &changed))
+                    || (scoped(number) && !overlaps(&finding.range, &widened))
+            })
         });
         report.findings.extend(kept);
         report
             .findings
             .sort_by(|a, b| (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice)));
         report.findings.dedup();
+        doc.checked();
         report
     }
 
@@ -294,6 +325,44 @@ pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Suppressed 
 /// overlap or touch.
 fn overlaps(range: &Range<usize>, region: &Range<usize>) -> bool {
     range.start <= region.end && range.end >= region.start
+}
+
+/// `changed` widened to every node of one of `kinds` (sorted) that overlaps it, in the tree
+/// and in the tree as last checked. The ones not inside it hold one of its ends.
+fn widen(doc: &Document, changed: &Range<usize>, kinds: &[u16]) -> Range<usize> {
+    if kinds.is_empty() {
+        return changed.clone();
+    }
+    let grammar = Grammar::get(doc.language());
+    let mut widened = changed.clone();
+    for tree in std::iter::once(doc.tree()).chain(doc.before()) {
+        for end in [changed.start, changed.end] {
+            if let Some(outer) = outermost(tree, end, kinds, grammar) {
+                widened = widened.start.min(outer.start)..widened.end.max(outer.end);
+            }
+        }
+    }
+    widened
+}
+
+/// The range covering the outermost nodes of one of `kinds` in `tree` that hold (or touch)
+/// byte `at`.
+fn outermost(tree: &tree_sitter::Tree, at: usize, kinds: &[u16], grammar: &Grammar) -> Option<Range<usize>> {
+    let holds = |range: Range<usize>| range.start <= at && at <= range.end;
+    let mut cursor = tree.walk();
+    let mut stack = vec![cursor.node()];
+    let mut found: Option<Range<usize>> = None;
+    // Through every node holding `at` (at a boundary, both neighbours do), down to the first
+    // of `kinds` on each path.
+    while let Some(node) = stack.pop() {
+        if kinds.binary_search(&grammar.kind(node)).is_ok() {
+            let range = node.byte_range();
+            found = Some(found.map_or(range.clone(), |found| found.start.min(range.start)..found.end.max(range.end)));
+            continue;
+        }
+        stack.extend(node.children(&mut cursor).filter(|child| holds(child.byte_range())));
+    }
+    found
 }
 
 /// Visits every node overlapping `region` (all nodes without one) in pre-order, with its

@@ -14,6 +14,9 @@ pub struct Document {
     tree: Tree,
     /// The text's line starts, kept up to date by [`Document::edit`].
     lines: LineIndex,
+    /// The tree as the text was last checked (edited along with the text since), while edits
+    /// since then wait to be checked: a re-check looks at what changed in both trees.
+    before: Option<Tree>,
 }
 
 impl std::fmt::Debug for Document {
@@ -28,7 +31,7 @@ impl Document {
         let text = text.into();
         let tree = grammar::parse(language, &text, None);
         let lines = LineIndex::new(&text);
-        Document { language, text, tree, lines }
+        Document { language, text, tree, lines, before: None }
     }
 
     pub fn language(&self) -> &'static Language {
@@ -73,6 +76,9 @@ impl Document {
             new_end_position: self.lines.point(new_end),
         };
         self.tree.edit(&edit);
+        if let Some(before) = &mut self.before {
+            before.edit(&edit);
+        }
         let mut tree = grammar::parse(self.language, &self.text, Some(&self.tree));
         if tree.root_node().has_error() {
             // Error recovery is not the same when reparsing: the reparsed tree can differ from a
@@ -89,8 +95,20 @@ impl Document {
         changed.push(range.start..new_end);
         changed.extend(errors_before);
         changed.extend(errors_after);
-        self.tree = tree;
+        let old = std::mem::replace(&mut self.tree, tree);
+        self.before.get_or_insert(old);
         changed
+    }
+
+    /// The tree of the text as last checked (see [`Document::checked`]), in the current text's
+    /// positions, when it has been edited since.
+    pub(crate) fn before(&self) -> Option<&Tree> {
+        self.before.as_ref()
+    }
+
+    /// Says that the current text's results are known: the next re-check starts from here.
+    pub fn checked(&mut self) {
+        self.before = None;
     }
 }
 

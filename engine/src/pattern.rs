@@ -34,14 +34,9 @@ pub(crate) struct Pattern {
 #[derive(Debug)]
 enum PNode {
     /// `$A` (named nodes) or `$$A` (any node). `None` is `$_`.
-    Single {
-        name: Option<Arc<str>>,
-        named_only: bool,
-    },
+    Single { name: Option<Arc<str>>, named_only: bool },
     /// `$$$A`: zero or more siblings. `None` is `$$$`.
-    Multi {
-        name: Option<Arc<str>>,
-    },
+    Multi { name: Option<Arc<str>> },
     Leaf {
         kind: u16,
         text: Box<str>,

@@ -93,6 +93,9 @@ pub(crate) struct CompiledRule {
     pub kinds: Option<Vec<u16>>,
     /// What an edit can change the result of (see [`Reach`]).
     pub reach: Reach,
+    /// For a rule of [`Reach::Document`], how far from an edit its results can change: the
+    /// kinds of the ancestors its `inside` rules look for, or `None` for anywhere.
+    pub around: Option<Vec<u16>>,
 }
 
 /// Which nodes' results an edit can change, as a rule sees them.
@@ -156,7 +159,15 @@ pub(crate) fn compile(
     // Constraints are tested at the nodes a metavariable bound, which may be the match itself:
     // taken as if at the top.
     let reach = constraints.iter().map(|(_, rule)| rule.reach(&utils, false)).fold(top.reach(&utils, false), Ord::max);
-    Ok(CompiledRule { rule: top, utils, constraints, queries: compiler.queries, kinds, reach })
+    let mut around = Some(Vec::new());
+    for rule in std::iter::once(&top).chain(constraints.iter().map(|(_, rule)| rule)) {
+        around = around.and_then(|kinds| rule.around(&utils, false, kinds));
+    }
+    if let Some(kinds) = &mut around {
+        kinds.sort_unstable();
+        kinds.dedup();
+    }
+    Ok(CompiledRule { rule: top, utils, constraints, queries: compiler.queries, kinds, reach, around })
 }
 
 /// Util names in an order where each only refers to earlier ones; a cycle is an error.
@@ -628,6 +639,52 @@ impl Rule {
 }
 
 impl Rule {
+    /// Adds to `kinds` the kinds of the ancestors whose rules an edit can change this rule's
+    /// result through, or gives `None` when an edit can change it anywhere. A node's result
+    /// depends, beyond its subtree, on its ancestors (through `inside`) and on its siblings
+    /// (`follows`, `precedes`, `nthChild`, queries). After an edit, the ancestors whose subtrees
+    /// changed are the ones that hold the edit; only those of a kind an `inside` looks for (by
+    /// its rule or its `stopBy` rule, which must themselves look only at their subtrees) can
+    /// test differently, and only nodes under them can change. Sibling rules outside a `has`
+    /// see changes anywhere.
+    fn around(&self, utils: &[Rule], within: bool, mut kinds: Vec<u16>) -> Option<Vec<u16>> {
+        match self {
+            Rule::Pattern(_) | Rule::Kind(_) | Rule::Regex(_) | Rule::Never => Some(kinds),
+            Rule::Query(_) => None,
+            Rule::All(rules) | Rule::Any(rules) => {
+                rules.iter().try_fold(kinds, |kinds, rule| rule.around(utils, within, kinds))
+            }
+            Rule::Not(rule) => rule.around(utils, within, kinds),
+            Rule::Matches(index) => utils.get(*index)?.around(utils, within, kinds),
+            Rule::NthChild { of_rule, .. } if within => match of_rule {
+                Some(rule) => rule.around(utils, true, kinds),
+                None => Some(kinds),
+            },
+            Rule::NthChild { .. } => None,
+            Rule::Relation(relation) => {
+                let stop = match &relation.stop {
+                    Stop::Rule(rule) => Some(rule),
+                    Stop::Neighbor | Stop::End => None,
+                };
+                match relation.direction {
+                    Direction::Inside => {
+                        for rule in std::iter::once(&relation.rule).chain(stop) {
+                            if rule.reach(utils, false) != Reach::Subtree {
+                                return None;
+                            }
+                            kinds.extend(rule.kinds(utils)?);
+                        }
+                        Some(kinds)
+                    }
+                    Direction::Follows | Direction::Precedes if !within => None,
+                    Direction::Has | Direction::Follows | Direction::Precedes => std::iter::once(&relation.rule)
+                        .chain(stop)
+                        .try_fold(kinds, |kinds, rule| rule.around(utils, true, kinds)),
+                }
+            }
+        }
+    }
+
     /// Whether the rule's result at a node depends on the node alone: it binds and reads no
     /// metavariable. `pure_utils` says it for the utils it can refer to. Rules tested with
     /// bindings of their own (`nthChild`'s `ofRule`, `stopBy`) do not count.

@@ -398,7 +398,7 @@ fn edited_code_refinds_what_a_fresh_check_finds() {
             let changed = doc.edit(edit.clone(), &inserted);
             let touched = edit.start..edit.start + inserted.len();
             let region = changed.iter().fold(touched, |all, range| all.start.min(range.start)..all.end.max(range.end));
-            raw = set.refind(&doc, None, region, previous).findings;
+            raw = set.refind(&mut doc, None, region, previous).findings;
             // A full check of the text as `praxis check` reads it: parsed afresh.
             let fresh = Document::new(python, doc.text().to_owned());
             let mut full = set.find(&fresh, None, None).findings;

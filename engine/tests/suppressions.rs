@@ -228,7 +228,7 @@ fn refinding_after_an_edit_equals_a_full_check() {
     let at = source.rfind("pass").unwrap();
     let changed = doc.edit(at..at + 4, "print(1)");
     let region = changed.iter().fold(at..at + 8, |all, range| all.start.min(range.start)..all.end.max(range.end));
-    let after = set.refind(&doc, None, region, before).findings;
+    let after = set.refind(&mut doc, None, region, before).findings;
     let full = set.find(&doc, None, None).findings;
     let mut sorted = full.clone();
     sorted.sort_by_key(|finding| (finding.range.start, finding.range.end));

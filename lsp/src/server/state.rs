@@ -377,8 +377,11 @@ impl State {
         let whole_document = region.is_none();
         let fresh = match region {
             // The engine decides, from each practice's rule, what the edit can have changed.
-            Some(region) => set.refind(&source.doc, glob_path.as_deref(), region, std::mem::take(&mut source.raw)),
-            None => set.find(&source.doc, glob_path.as_deref(), None),
+            Some(region) => set.refind(&mut source.doc, glob_path.as_deref(), region, std::mem::take(&mut source.raw)),
+            None => {
+                source.doc.checked();
+                set.find(&source.doc, glob_path.as_deref(), None)
+            }
         };
         source.raw = fresh.findings;
         for failure in fresh.failures {
