@@ -296,6 +296,15 @@ impl<'t> Nodes<'t> {
         let mut cursor = self.cursor.borrow_mut();
         node.children(&mut cursor).filter(|child| significant(*child, self.grammar)).collect()
     }
+
+    /// All the children of `node`, or those in `field`, with the shared cursor.
+    pub fn children(&self, node: Node<'t>, field: Option<std::num::NonZeroU16>) -> SmallVec<[Node<'t>; 8]> {
+        let mut cursor = self.cursor.borrow_mut();
+        match field {
+            Some(field) => node.children_by_field_id(field, &mut cursor).collect(),
+            None => node.children(&mut cursor).collect(),
+        }
+    }
 }
 
 struct Matcher<'a, 't> {

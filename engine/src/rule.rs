@@ -830,9 +830,11 @@ fn nth_child<'t>(
     if !node.is_named() {
         return false;
     }
-    let mut cursor = parent.walk();
-    let siblings: Vec<Node<'t>> = parent
-        .named_children(&mut cursor)
+    let siblings: Vec<Node<'t>> = cx
+        .nodes
+        .children(parent, None)
+        .into_iter()
+        .filter(|sibling| sibling.is_named())
         .filter(|sibling| of_rule.is_none_or(|rule| rule.matches(*sibling, cx, &mut Env::default())))
         .collect();
     let Some(index) = siblings.iter().position(|sibling| *sibling == node) else { return false };
@@ -872,10 +874,7 @@ impl Relation {
             Direction::Inside => {
                 let mut child = node;
                 for parent in cx.ancestors(node) {
-                    let in_field = self.field.is_none_or(|field| {
-                        let mut cursor = parent.walk();
-                        parent.children_by_field_id(field, &mut cursor).any(|c| c == child)
-                    });
+                    let in_field = self.field.is_none_or(|field| cx.nodes.children(parent, Some(field)).contains(&child));
                     if in_field && try_candidate(parent, cx, env) {
                         return true;
                     }
@@ -888,12 +887,8 @@ impl Relation {
             }
             Direction::Has => {
                 // Candidates with their parents, nearest first.
-                let mut cursor = node.walk();
-                let mut stack: Vec<(Node<'t>, Node<'t>)> = match self.field {
-                    Some(field) => node.children_by_field_id(field, &mut cursor).map(|child| (child, node)).collect(),
-                    None => node.children(&mut cursor).map(|child| (child, node)).collect(),
-                };
-                stack.reverse();
+                let mut stack: Vec<(Node<'t>, Node<'t>)> =
+                    cx.nodes.children(node, self.field).into_iter().rev().map(|child| (child, node)).collect();
                 // A remembered `has` with `stopBy: end` over all children holds at a node when
                 // it holds at one of its descendants: what is known of a candidate saves
                 // searching below it, and a search that fails says the same of every node it
@@ -915,9 +910,7 @@ impl Relation {
                             None => searched.push(candidate),
                         }
                     }
-                    let start = stack.len();
-                    stack.extend(candidate.children(&mut cursor).map(|child| (child, candidate)));
-                    stack[start..].reverse();
+                    stack.extend(cx.nodes.children(candidate, None).into_iter().rev().map(|child| (child, candidate)));
                 }
                 let mut known = cx.queries.relations.borrow_mut();
                 for candidate in searched {
