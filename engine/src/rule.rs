@@ -874,7 +874,8 @@ impl Relation {
             Direction::Inside => {
                 let mut child = node;
                 for parent in cx.ancestors(node) {
-                    let in_field = self.field.is_none_or(|field| cx.nodes.children(parent, Some(field)).contains(&child));
+                    let in_field =
+                        self.field.is_none_or(|field| cx.nodes.children(parent, Some(field)).contains(&child));
                     if in_field && try_candidate(parent, cx, env) {
                         return true;
                     }
