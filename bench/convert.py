@@ -3,12 +3,13 @@
 
     python3 bench/convert.py                 # every language folder under bench/rules/
     python3 bench/convert.py python go       # only these
+    python3 bench/convert.py --out DIR ...   # generate into DIR/<language>/ instead
 
 Source of truth: bench/rules/<language>/*.yaml, one Praxis practice per file, no `query:`
 (Praxis only), and bench/rules/<language>/subset-8.txt, the ids of the 8-practice subset (one
 per line, `#` comments allowed). `<language>` is the Praxis language name (python, typescript,
-rust, go). Generated into bench/work/rules/<language>/ (git-ignored, wiped and rewritten on
-every run):
+rust, go). Generated into bench/work/rules/<language>/ (git-ignored; `bench/run.sh` passes
+`--out` to keep its own copy beside its results), wiped and rewritten on every run:
 
     ast-grep/      sgconfig.yml, rules/<id>.yml, rule-tests/<id>-test.yml
     praxis-8/      byte copies of the subset's practices
@@ -149,7 +150,7 @@ def write_praxis_subset(folder, practices):
         shutil.copyfile(path, folder / path.name)
 
 
-def convert(language):
+def convert(language, work):
     source = RULES / language
     if language not in LANGUAGES:
         fail(f"rules/{language}: unknown language (known: {', '.join(LANGUAGES)})")
@@ -159,24 +160,31 @@ def convert(language):
     subset_ids = load_subset(language, source, practices)
     everything = list(practices.values())
     subset = [practices[i] for i in subset_ids]
-    out = WORK / language
+    out = work / language
     if out.exists():
         shutil.rmtree(out)
     write_ast_grep(out / "ast-grep", language, everything)
     write_ast_grep(out / "ast-grep-8", language, subset)
     write_praxis_subset(out / "praxis-8", subset)
     print(f"convert: {language}: {len(everything)} practices -> ast-grep, "
-          f"{len(subset)} -> praxis-8 and ast-grep-8 in {out.relative_to(BENCH.parent)}")
+          f"{len(subset)} -> praxis-8 and ast-grep-8 in {out}")
 
 
 def main():
-    languages = sys.argv[1:] or sorted(
+    args = sys.argv[1:]
+    work = WORK
+    if args[:1] == ["--out"]:
+        if len(args) < 2:
+            fail("--out needs a folder")
+        work = Path(args[1]).resolve()
+        args = args[2:]
+    languages = args or sorted(
         p.name for p in RULES.iterdir() if p.is_dir() and any(p.glob("*.yaml"))
     )
     for language in languages:
         if not (RULES / language).is_dir():
             fail(f"no folder rules/{language}")
-        convert(language)
+        convert(language, work)
 
 
 if __name__ == "__main__":
