@@ -66,7 +66,8 @@ fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
     let languages = smoke_languages(&root);
     assert!(languages.iter().any(|(l, _)| l == "python"), "python has practices and a smoke corpus");
     for (language, practices) in &languages {
-        let ratios = section(&summary, &format!("### Ratios to the parse floor, {language} (target: praxis CPU at most 1.2x)"));
+        let ratios =
+            section(&summary, &format!("### Ratios to the parse floor, {language} (target: praxis CPU at most 1.2x)"));
         for tool in ["praxis", "ast-grep"] {
             assert!(
                 ratios.iter().any(|line| line.starts_with(&format!("| {tool} | {practices} |"))),
@@ -74,7 +75,9 @@ fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
             );
         }
         let counts = section(&summary, &format!("### Findings per rule, {language} (warm-up run, default threads)"));
-        let rows = counts.iter().filter(|line| line.starts_with("| ") && !line.starts_with("| rule") && !line.starts_with("| ---"));
+        let rows = counts
+            .iter()
+            .filter(|line| line.starts_with("| ") && !line.starts_with("| rule") && !line.starts_with("| ---"));
         assert!(rows.count() > *practices, "a count per practice and a total for {language}:\n{summary}");
         assert!(
             summary.lines().any(|line| line.starts_with(&format!("| {language} | "))),
