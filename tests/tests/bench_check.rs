@@ -1,0 +1,87 @@
+//! The benchmark harness of `bench/run.sh`, smoke-run on its tiny committed corpora with the
+//! workspace's own binaries: it must run to the end and write its report. No time is asserted.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::{binary, workspace};
+
+/// The languages the smoke run measures, with their number of practices: those with practices
+/// in `bench/rules/<language>/` and a smoke corpus in `bench/smoke/<language>/`, as `run.sh`
+/// picks them.
+fn smoke_languages(root: &Path) -> Vec<(String, usize)> {
+    let mut languages = Vec::new();
+    for entry in std::fs::read_dir(root.join("bench/rules")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let practices = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|f| f.as_ref().unwrap().path().extension().is_some_and(|e| e == "yaml"))
+            .count();
+        if practices > 0 && root.join("bench/smoke").join(&name).is_dir() {
+            languages.push((name, practices));
+        }
+    }
+    languages.sort();
+    languages
+}
+
+/// The lines of the report section whose heading is `heading`, up to the next heading.
+fn section<'a>(summary: &'a str, heading: &str) -> Vec<&'a str> {
+    summary
+        .lines()
+        .skip_while(|line| line.trim() != heading)
+        .skip(1)
+        .take_while(|line| !line.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
+    let root = workspace();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("run");
+    let run = Command::new("bash")
+        .arg(root.join("bench/run.sh"))
+        .current_dir(&root)
+        .env("BENCH_SMOKE", "1")
+        .env("BENCH_OUT", &out)
+        .env("PRAXIS", binary("praxis"))
+        .env("FLOOR", binary("praxis-floor"))
+        .env("PRAXIS_CONFIG_DIR", home.path().join("config"))
+        .env("PRAXIS_CACHE_DIR", home.path().join("cache"))
+        .env("PRAXIS_NO_KEYRING", "1")
+        .env_remove("PRAXIS_TOKEN")
+        .env_remove("PRAXIS_LLM_KEY")
+        .env_remove("LANGUAGES")
+        .env_remove("RUNS")
+        .output()
+        .expect("bash runs bench/run.sh");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "bench/run.sh failed: {}\n{stderr}", run.status);
+
+    let summary = std::fs::read_to_string(out.join("summary.md")).expect("run.sh writes summary.md");
+    let languages = smoke_languages(&root);
+    assert!(languages.iter().any(|(l, _)| l == "python"), "python has practices and a smoke corpus");
+    for (language, practices) in &languages {
+        let ratios =
+            section(&summary, &format!("### Ratios to the parse floor, {language} (target: praxis CPU at most 1.2x)"));
+        for tool in ["praxis", "ast-grep"] {
+            assert!(
+                ratios.iter().any(|line| line.starts_with(&format!("| {tool} | {practices} |"))),
+                "no floor ratio row for {tool} on {language}:\n{summary}"
+            );
+        }
+        let counts = section(&summary, &format!("### Findings per rule, {language} (warm-up run, default threads)"));
+        let rows = counts
+            .iter()
+            .filter(|line| line.starts_with("| ") && !line.starts_with("| rule") && !line.starts_with("| ---"));
+        assert!(rows.count() > *practices, "a count per practice and a total for {language}:\n{summary}");
+        assert!(
+            summary.lines().any(|line| line.starts_with(&format!("| {language} | "))),
+            "no {language} row in the table over all languages:\n{summary}"
+        );
+    }
+}
