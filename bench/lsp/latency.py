@@ -1,32 +1,52 @@
 #!/usr/bin/env python3
-"""Edit-to-diagnostics latency of a language server, measured like an editor sees it.
+"""Edit-to-diagnostics latency of language servers, measured like an editor sees it.
 
-    python3 bench/lsp/latency.py generate [--out DIR]
-        writes DIR/bench.ts (100 KB+) and DIR/bench.py (250 KB+); same bytes on every run
+    python3 bench/lsp/latency.py generate [--out DIR] [--smoke]
+        writes bench.{ts,py,rs,go} (about 100 KiB) and bench-1mb.{ts,py,rs,go} (about 1 MiB),
+        or smoke.{ts,py,rs,go} (a few KiB) with --smoke; the same bytes on every run
     python3 bench/lsp/latency.py run --file FILE [--root DIR] [--cwd DIR] [--init-options JSON]
-                                     [--edits 40] [--utf8] [--json] -- SERVER COMMAND...
-        one server, one file: open it, wait for its diagnostics, then type --edits characters
-        one at a time, each time waiting for the diagnostics of that edit
-    python3 bench/lsp/latency.py all [--praxis BIN] [--ast-grep BIN] [--edits 40]
-        generate, then praxis and ast-grep on both files; prints a Markdown table
+                                     [--typing 40] [--bursts 10] [--breaks 10] [--json]
+                                     -- SERVER COMMAND...
+        one server, one file: open it, wait for its diagnostics, then play the edit scenarios
+    python3 bench/lsp/latency.py all [--praxis BIN] [--floor BIN] [--ast-grep BIN] [--ruff BIN]
+                                     [--smoke] [--json FILE]
+        generate, then Praxis, ast-grep (all files), ruff (Python files) and the tree-sitter
+        incremental-parse floor on every file; checks Praxis's diagnostics against
+        `praxis check` and prints the Markdown tables of bench/lsp/README.md. --smoke: small
+        files in a temporary folder, 3 edits per scenario, Praxis and the floor only.
 
-Standard library only. Each edit inserts one character into an identifier (so the file stays
-valid), cycling over four places spread through the file. Latency is the time from writing the
-`didChange` to reading the `publishDiagnostics` for it: the one carrying that document version,
-or, from a server that publishes without versions (ast-grep), the first one for the file after
-the edit. The next edit is sent only after a quiet gap (--gap-ms, 50 ms), so a late second
-publish cannot be taken for the next edit's answer. Every wait has a deadline.
+Standard library only. The edit scenarios, on one open document, one after the other:
+
+- typing: one character typed at the end of an identifier (the file stays valid), cycling over
+  four places through the file, each edit timed after a quiet gap;
+- burst: 20 characters typed at one place, the 20 `didChange` sent back to back without
+  waiting; timed from the last one to the diagnostics of the final version;
+- break / repair: an edit that breaks the syntax (a `(` typed after an identifier, or a closing
+  `}` (`)` in Python) deleted), timed, then the edit that undoes it, timed.
+
+Latency is the time from writing the (last) `didChange` to reading the `publishDiagnostics` for
+that version or, from a server that publishes without versions (ast-grep), the first publish for
+the file after the edit (for a burst: the publish answering the last change, counted). After
+each answer the client waits for a quiet gap (--gap-ms, 50 ms) so that a late publish is never
+taken for the next edit's. Every wait has a deadline. After every burst, break and repair and at
+the end of the typing, the diagnostics (code and range) must equal a fresh `praxis check` of the
+same text; `all` exits non-zero when Praxis's do not.
 """
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
+import platform
 import queue
 import random
+import re
+import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,6 +58,9 @@ WORK = HERE / "work"
 OPEN_TIMEOUT = 120.0  # seconds: the first diagnostics of a big file on a slow machine
 EDIT_TIMEOUT = 30.0  # seconds: one edit's diagnostics
 REQUEST_TIMEOUT = 30.0
+BURST = 20  # keys in a typing burst
+RUFF_VERSION = "0.17.5"
+AST_GREP_VERSION = "0.51.1"
 
 # --------------------------------------------------------------------------------------------
 # Inputs: realistic functions with varied names and a sprinkling of violations.
@@ -273,26 +296,357 @@ logger = logging.getLogger(__name__)
 '''
 
 
-def generate(out: Path):
+def snake_of(name):
+    return "_".join(split_camel(name)).lower()
+
+
+def rs_block(i, name, rng):
+    Name = "".join(part.capitalize() for part in split_camel(name))
+    snake = snake_of(name)
+    rate = rng.randint(5, 25)
+    scheme = "http" if i % 6 == 0 else "https"
+    log = (
+        f'    println!("parsing {snake} {{id}}");\n' if i % 5 == 0 else f'    tracing::debug!(id, "parsing {snake}");\n'
+    )
+    lines_from = ".unwrap()" if i % 3 == 0 else "?"
+    empty = "lines.len() == 0" if i % 4 == 0 else "lines.is_empty()"
+    cached = (
+        'self.cache.get(id).expect("a cached record")' if i % 4 == 1 else "self.cache.get(id)?"
+    )
+    label = (
+        f'Box::leak(format!("{snake}:{{id}}").into_boxed_str())' if i % 8 == 0 else f'"{snake}"'
+    )
+    first = "unsafe { *data.as_ptr() }" if i % 11 == 0 else "data.first().copied().unwrap_or(0)"
+    archive = "todo!()" if i % 13 == 0 else "self.cache.remove(id);"
+    return f"""
+pub const {snake.upper()}_BASE: &str = "{scheme}://api.example.com/{snake}s";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct {Name}Line {{
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_price_cents: u64,
+    pub note: Option<String>,
+}}
+
+#[derive(Debug, Clone)]
+pub struct {Name} {{
+    pub id: String,
+    pub customer_id: String,
+    pub lines: Vec<{Name}Line>,
+    pub status: Status,
+}}
+
+pub fn {snake}_total(record: &{Name}, discount_percent: u64) -> u64 {{
+    let mut {ANCHOR} = 0;
+    for line in &record.lines {{
+        {ANCHOR} += u64::from(line.quantity) * line.unit_price_cents;
+    }}
+    let discount = {ANCHOR} * discount_percent / 100;
+    let tax = ({ANCHOR} - discount) * {rate} / 100;
+    {ANCHOR} - discount + tax
+}}
+
+pub fn parse_{snake}(body: &Value, id: &str) -> Result<{Name}, ParseError> {{
+{log}    let lines: Vec<{Name}Line> = serde_json::from_value(body["lines"].clone()){lines_from};
+    if {empty} {{
+        return Err(ParseError::Empty(id.to_owned()));
+    }}
+    Ok({Name} {{ id: id.to_owned(), customer_id: body["customer"].to_string(), lines, status: Status::Draft }})
+}}
+
+pub async fn load_{snake}s(ids: &[String], client: &ApiClient) -> Result<Vec<{Name}>, ApiError> {{
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {{
+        let response = client.get(&format!("{{}}/{{id}}", {snake.upper()}_BASE)).await?;
+        if response.status == 404 {{
+            continue;
+        }}
+        out.push(parse_{snake}(&response.body, id)?);
+    }}
+    Ok(out)
+}}
+
+pub struct {Name}Service {{
+    client: ApiClient,
+    cache: HashMap<String, {Name}>,
+}}
+
+impl {Name}Service {{
+    pub fn new(client: ApiClient) -> Self {{
+        Self {{ client, cache: HashMap::new() }}
+    }}
+
+    pub fn label(&self, id: &str) -> &'static str {{
+        {label}
+    }}
+
+    pub fn total_for(&self, id: &str) -> Option<u64> {{
+        let record = {cached};
+        Some({snake}_total(record, 0))
+    }}
+
+    pub fn first_byte(&self, data: &[u8]) -> u8 {{
+        {first}
+    }}
+
+    pub fn archive(&mut self, id: &str) {{
+        {archive}
+    }}
+}}
+"""
+
+
+def go_block(i, name, rng):
+    Name = cap(name)
+    rate = rng.randint(5, 25)
+    meta = "interface{}" if i % 3 == 0 else "any"
+    log = (
+        f'\tfmt.Println("parsing {name}", id)\n' if i % 5 == 0 else f'\tlogger.Debug("parsing {name}", "id", id)\n'
+    )
+    failure = (
+        f'errors.New(fmt.Sprintf("{name} %s has no lines", id))' if i % 4 == 0 else f'fmt.Errorf("{name} %s has no lines", id)'
+    )
+    scheme = "http" if i % 6 == 0 else "https"
+    close = (
+        "\t\tdefer response.Body.Close()\n" if i % 3 == 1 else ""
+    )
+    close_after = "" if i % 3 == 1 else "\t\tresponse.Body.Close()\n"
+    sleep = "\t\ttime.Sleep(10 * time.Millisecond)\n" if i % 7 == 0 else ""
+    refresh = "go s.load(ctx, id)" if i % 5 == 2 else "s.load(ctx, id)"
+    missing = f'panic("no {name} " + id)' if i % 4 == 3 else "return nil"
+    return f"""
+type {Name}Line struct {{
+	SKU            string
+	Quantity       int
+	UnitPriceCents int64
+	Note           *string
+}}
+
+type {Name} struct {{
+	ID         string
+	CustomerID string
+	Lines      []{Name}Line
+	Status     string
+	Meta       map[string]{meta}
+}}
+
+func {Name}Total(record *{Name}, discountPercent int64) int64 {{
+	var {ANCHOR} int64
+	for _, line := range record.Lines {{
+		{ANCHOR} += int64(line.Quantity) * line.UnitPriceCents
+	}}
+	discount := {ANCHOR} * discountPercent / 100
+	tax := ({ANCHOR} - discount) * {rate} / 100
+	return {ANCHOR} - discount + tax
+}}
+
+func Parse{Name}(body map[string]any, id string) (*{Name}, error) {{
+{log}	lines, ok := body["lines"].([]{Name}Line)
+	if !ok || len(lines) == 0 {{
+		return nil, {failure}
+	}}
+	return &{Name}{{ID: id, CustomerID: fmt.Sprint(body["customer"]), Lines: lines, Status: "draft"}}, nil
+}}
+
+func Load{Name}s(ctx context.Context, ids []string, client *APIClient) ([]*{Name}, error) {{
+	out := make([]*{Name}, 0, len(ids))
+	for _, id := range ids {{
+		response, err := client.Get(ctx, "{scheme}://api.example.com/{name}s/"+id)
+		if err != nil {{
+			return nil, err
+		}}
+{close}		if response.StatusCode == 404 {{
+			continue
+		}}
+{sleep}		record, err := Parse{Name}(response.JSON(), id)
+{close_after}		if err != nil {{
+			return nil, err
+		}}
+		out = append(out, record)
+	}}
+	return out, nil
+}}
+
+type {Name}Service struct {{
+	client *APIClient
+	cache  map[string]*{Name}
+}}
+
+func (s *{Name}Service) Refresh(ctx context.Context, id string) {{
+	{refresh}
+}}
+
+func (s *{Name}Service) MustGet(id string) *{Name} {{
+	record, ok := s.cache[id]
+	if !ok {{
+		{missing}
+	}}
+	return record
+}}
+"""
+
+
+RS_HEADER = """//! Generated by bench/lsp/latency.py: a large Rust module for the latency benchmark.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::client::{ApiClient, ApiError};
+use crate::model::{ParseError, Status};
+"""
+
+GO_HEADER = """// Generated by bench/lsp/latency.py: a large Go file for the latency benchmark.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+"""
+
+# extension -> (language name for Praxis and LSP, header, block, seed)
+LANGUAGES = {
+    ".ts": ("typescript", TS_HEADER, ts_block, 7),
+    ".py": ("python", PY_HEADER, py_block, 11),
+    ".rs": ("rust", RS_HEADER, rs_block, 13),
+    ".go": ("go", GO_HEADER, go_block, 17),
+}
+# (file stem, at least this many bytes)
+SIZES = [("bench", 100 * 1024), ("bench-1mb", 1024 * 1024)]
+SMOKE_SIZES = [("smoke", 6 * 1024)]
+
+
+def generate(out: Path, sizes=SIZES):
+    """Writes one file per size and language into `out`; returns {file name: path}."""
     out.mkdir(parents=True, exist_ok=True)
     made = {}
-    for filename, header, block, minimum, seed in [
-        ("bench.ts", TS_HEADER, ts_block, 100 * 1024, 7),
-        ("bench.py", PY_HEADER, py_block, 250 * 1024, 11),
-    ]:
-        rng = random.Random(seed)
-        parts = [header]
-        size = len(header)
-        for i, name in enumerate(names(rng, 10_000)):
-            if size >= minimum:
-                break
-            text = block(i, name, rng)
-            parts.append(text)
-            size += len(text)
-        path = out / filename
-        path.write_text("".join(parts), encoding="utf-8")
-        made[filename] = path
+    for stem, minimum in sizes:
+        for ext, (_, header, block, seed) in LANGUAGES.items():
+            rng = random.Random(seed)
+            parts = [header]
+            size = len(header)
+            for i, name in enumerate(names(rng, 100_000)):
+                if size >= minimum:
+                    break
+                text = block(i, name, rng)
+                parts.append(text)
+                size += len(text)
+            text = "".join(parts)
+            # Positions are sent as UTF-16 code units and used as bytes: ASCII keeps them equal.
+            assert text.isascii(), f"{stem}{ext} is not ASCII"
+            path = out / f"{stem}{ext}"
+            path.write_text(text, encoding="utf-8")
+            made[path.name] = path
     return made
+
+
+def language_id(path: Path):
+    return LANGUAGES[path.suffix][0]
+
+
+# --------------------------------------------------------------------------------------------
+# The edits: computed once per file, sent to every server and to the floor.
+
+
+class Edit:
+    """Replace `old_len` bytes at `offset` by `text`; `start`/`end` are the LSP positions of
+    the replaced range (line, character) in the text before the edit."""
+
+    def __init__(self, doc, offset, old_len, text):
+        self.offset, self.old_len, self.text = offset, old_len, text
+        self.start = position(doc, offset)
+        self.end = position(doc, offset + old_len)
+
+    def apply(self, doc):
+        return doc[: self.offset] + self.text + doc[self.offset + self.old_len :]
+
+    def change(self):
+        line, character = self.start
+        end_line, end_character = self.end
+        return {
+            "range": {
+                "start": {"line": line, "character": character},
+                "end": {"line": end_line, "character": end_character},
+            },
+            "text": self.text,
+        }
+
+
+def position(doc, offset):
+    return doc.count("\n", 0, offset), offset - (doc.rfind("\n", 0, offset) + 1)
+
+
+class Step:
+    """One timed answer: the edits sent back to back, and, when `snapshot` is set, the text
+    after them, whose diagnostics are checked against `praxis check`."""
+
+    def __init__(self, scenario, edits, snapshot=None):
+        self.scenario, self.edits, self.snapshot = scenario, edits, snapshot
+
+
+SCENARIOS = ["typing", "burst", "break", "repair"]
+IDENTIFIER = re.compile(ANCHOR + r"\w*")
+CLOSING_BRACE = re.compile(r"\n[ \t]*\}")
+
+
+def identifier_end(doc, fraction):
+    """The offset just after the `fraction`-th identifier that starts with ANCHOR."""
+    hits = [m.end() for m in IDENTIFIER.finditer(doc)]
+    if len(hits) < 4:
+        raise RuntimeError(f"the file has fewer than 4 `{ANCHOR}` identifiers")
+    return hits[min(len(hits) - 1, int(len(hits) * fraction))]
+
+
+def plan(text, suffix, typing=40, bursts=10, breaks=10):
+    """The steps of every scenario, in the order they are played."""
+    doc = text
+    steps = []
+
+    def step(scenario, edits, snapshot):
+        nonlocal doc
+        for edit in edits:
+            doc = edit.apply(doc)
+        steps.append(Step(scenario, edits, doc if snapshot else None))
+
+    for n in range(typing):
+        at = identifier_end(doc, (0.2, 0.45, 0.7, 0.95)[n % 4])
+        step("typing", [Edit(doc, at, 0, "abcdefghijklmnopqrstuvwxyz"[n % 26])], n == typing - 1)
+    for b in range(bursts):
+        at = identifier_end(doc, (0.13 + 0.37 * b) % 1.0)
+        edits = []
+        for k in range(BURST):
+            edits.append(Edit(doc, at + k, 0, "burstkeysabcdefghijk"[k]))
+            doc = edits[-1].apply(doc)
+        doc = text_before(doc, edits)
+        step("burst", edits, True)
+    for p in range(breaks):
+        at = identifier_end(doc, (0.07 + 0.29 * p) % 1.0)
+        if p % 2 == 0:
+            broken = Edit(doc, at, 0, "(")
+            step("break", [broken], True)
+            step("repair", [Edit(doc, at, 1, "")], True)
+        else:
+            if suffix == ".py":
+                close = doc.index(")", at)
+                closer = ")"
+            else:
+                close = CLOSING_BRACE.search(doc, at).end() - 1
+                closer = "}"
+            step("break", [Edit(doc, close, 1, "")], True)
+            step("repair", [Edit(doc, close, 0, closer)], True)
+    return steps
+
+
+def text_before(doc, edits):
+    """Undoes `edits` (insertions, applied in order) on `doc`."""
+    for edit in reversed(edits):
+        doc = doc[: edit.offset] + doc[edit.offset + len(edit.text) :]
+    return doc
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,10 +654,10 @@ def generate(out: Path):
 
 
 class Server:
-    def __init__(self, command, cwd=None):
+    def __init__(self, command, cwd=None, env=None):
         self.stderr = open(os.devnull, "wb") if not os.environ.get("LATENCY_SERVER_STDERR") else None
         self.proc = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, bufsize=0
+            command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, bufsize=0
         )
         self.inbox = queue.Queue()
         self.next_id = 0
@@ -413,9 +767,6 @@ class Server:
             self.proc.wait(timeout=5)
 
 
-def language_id(path: Path):
-    return {".ts": "typescript", ".py": "python"}[path.suffix]
-
 
 def percentile(values, p):
     ordered = sorted(values)
@@ -423,25 +774,37 @@ def percentile(values, p):
     return ordered[int(rank) - 1]
 
 
-def edit_positions(text, count):
-    """(line, character) of the end of ANCHOR at four places spread through the file."""
-    lines = text.split("\n")
-    hits = [(n, line.index(ANCHOR) + len(ANCHOR)) for n, line in enumerate(lines) if ANCHOR in line]
-    if len(hits) < 4:
-        raise RuntimeError(f"the file has fewer than 4 `{ANCHOR}` lines")
-    spots = [hits[int(len(hits) * f)] for f in (0.2, 0.45, 0.7, 0.95)]
-    typed = [0, 0, 0, 0]
-    for i in range(count):
-        k = i % 4
-        line, col = spots[k]
-        yield line, col + typed[k]
-        typed[k] += 1
+def stats(values):
+    if not values:
+        return None
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(values, 50), 4),
+        "p90_ms": round(percentile(values, 90), 4),
+        "max_ms": round(max(values), 4),
+    }
 
 
-def measure(command, file: Path, root: Path, cwd=None, init_options=None, edits=40, gap_ms=50, utf8=False):
+def keys(diagnostics):
+    """(code, range) of every diagnostic, sorted: equal when two sources report the same."""
+    return sorted(
+        (str(d.get("code")), d["range"]["start"]["line"], d["range"]["start"]["character"],
+         d["range"]["end"]["line"], d["range"]["end"]["character"])
+        for d in diagnostics
+    )
+
+
+def digest(key_list):
+    return hashlib.sha1(json.dumps(key_list).encode()).hexdigest()[:12]
+
+
+def measure(command, file: Path, root: Path, steps, cwd=None, init_options=None, gap_ms=50, utf8=False, env=None):
+    """Plays `steps` on `file` in the server `command`; the latencies per scenario, and the
+    diagnostics (as keys) on open and after every step with a snapshot."""
     text = file.read_text(encoding="utf-8")
     uri = file.resolve().as_uri()
-    server = Server(command, cwd=cwd)
+    server = Server(command, cwd=cwd, env=env)
+    gap = gap_ms / 1000
     try:
         capabilities = {
             "textDocument": {
@@ -472,25 +835,42 @@ def measure(command, file: Path, root: Path, cwd=None, init_options=None, edits=
         server.notify("initialized", {})
         initialized = time.perf_counter() - started
 
-        def wait_publish(version, sent_at, what, timeout):
-            deadline = time.perf_counter() + timeout
+        def publishes(deadline):
+            """Yields (time, params) of each publishDiagnostics for the file until the deadline."""
             while True:
                 got = server.receive(deadline)
                 if got is None:
-                    raise RuntimeError(f"no publishDiagnostics for {what} within {timeout:.0f} s")
+                    return
                 at, message = got
-                if message.get("method") != "textDocument/publishDiagnostics":
-                    continue
-                params = message["params"]
-                if params.get("uri") != uri:
-                    continue
-                got_version = params.get("version")
-                if got_version is not None and got_version != version:
-                    continue
-                return at - sent_at, params
+                if message.get("method") == "textDocument/publishDiagnostics" and message["params"].get("uri") == uri:
+                    yield at, message["params"]
 
-        def quiet(gap):
-            """Drops messages until none arrived for `gap` seconds (bounded to 5 s)."""
+        def wait_publish(version, sent_at, what, timeout, count=1):
+            """The first publish carrying `version`; from a server without versions, the
+            `count`-th publish, or the last one before a quiet second when fewer come."""
+            deadline = time.perf_counter() + timeout
+            seen = 0
+            last = None
+            while True:
+                limit = deadline if last is None else min(deadline, time.perf_counter() + 1.0)
+                got = next(publishes(limit), None)
+                if got is None:
+                    if last is not None:
+                        return last
+                    raise RuntimeError(f"no publishDiagnostics for {what} within {timeout:.0f} s")
+                at, params = got
+                got_version = params.get("version")
+                if got_version is not None:
+                    if got_version == version:
+                        return at - sent_at, params
+                    continue
+                seen += 1
+                last = (at - sent_at, params)
+                if seen >= count:
+                    return last
+
+        def quiet():
+            """Drops messages until none arrived for the gap (bounded to 5 s)."""
             stop = time.perf_counter() + 5
             while time.perf_counter() < stop:
                 if server.receive(time.perf_counter() + gap) is None:
@@ -503,29 +883,32 @@ def measure(command, file: Path, root: Path, cwd=None, init_options=None, edits=
             {"textDocument": {"uri": uri, "languageId": language_id(file), "version": version, "text": text}},
         )
         open_latency, params = wait_publish(version, sent, "didOpen", OPEN_TIMEOUT)
+        checked = [keys(params["diagnostics"])]
         open_count = len(params["diagnostics"])
-        quiet(gap_ms / 1000)
+        quiet()
 
-        lines = text.split("\n")
-        latencies = []
-        last = params
-        for n, (line, col) in enumerate(edit_positions(text, edits)):
-            char = "abcdefghijklmnopqrstuvwxyz"[n % 26]
-            lines[line] = lines[line][:col] + char + lines[line][col:]
-            version += 1
-            if incremental:
-                change = {"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col}},
-                          "text": char}
-            else:
-                change = {"text": "\n".join(lines)}
-            sent = time.perf_counter()
-            server.notify(
-                "textDocument/didChange",
-                {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+        latencies = {scenario: [] for scenario in SCENARIOS}
+        doc = text
+        for n, step in enumerate(steps):
+            for edit in step.edits:
+                version += 1
+                if incremental:
+                    change = edit.change()
+                else:
+                    doc = edit.apply(doc)
+                    change = {"text": doc}
+                sent = time.perf_counter()
+                server.notify(
+                    "textDocument/didChange",
+                    {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+                )
+            latency, params = wait_publish(
+                version, sent, f"{step.scenario} step {n + 1} (version {version})", EDIT_TIMEOUT, len(step.edits)
             )
-            latency, last = wait_publish(version, sent, f"edit {n + 1} (version {version})", EDIT_TIMEOUT)
-            latencies.append(latency * 1000)
-            quiet(gap_ms / 1000)
+            latencies[step.scenario].append(latency * 1000)
+            if step.snapshot is not None:
+                checked.append(keys(params["diagnostics"]))
+            quiet()
         rss = server.peak_rss_kib()
     finally:
         server.close()
@@ -537,36 +920,287 @@ def measure(command, file: Path, root: Path, cwd=None, init_options=None, edits=
         "initialize_ms": round(initialized * 1000, 2),
         "open_ms": round(open_latency * 1000, 2),
         "diagnostics_on_open": open_count,
-        "diagnostics_at_end": len(last["diagnostics"]),
-        "diagnostics_digest": digest(last["diagnostics"]),
-        "edits": len(latencies),
-        "p50_ms": round(percentile(latencies, 50), 2),
-        "p90_ms": round(percentile(latencies, 90), 2),
-        "max_ms": round(max(latencies), 2),
-        "latencies_ms": [round(x, 2) for x in latencies],
+        "diagnostics_at_end": len(checked[-1]),
+        "scenarios": {scenario: stats(values) for scenario, values in latencies.items()},
+        "latencies_ms": {scenario: [round(x, 3) for x in values] for scenario, values in latencies.items()},
+        "checked": checked,
         "peak_rss_kib": rss,
     }
 
 
-def digest(diagnostics):
-    """A fingerprint of (code, range) of every diagnostic, in any order: equal across servers
-    when they report the same findings."""
-    keys = sorted(
-        (str(d.get("code")), d["range"]["start"]["line"], d["range"]["start"]["character"],
-         d["range"]["end"]["line"], d["range"]["end"]["character"])
-        for d in diagnostics
-    )
-    return hashlib.sha1(json.dumps(keys).encode()).hexdigest()[:12]
+# --------------------------------------------------------------------------------------------
+# What the diagnostics should be: `praxis check` of the same texts.
 
 
-def show(result, file=sys.stdout):
-    print(
-        f"{Path(result['file']).name} ({result['bytes'] / 1024:.0f} KiB, {result['sync']} sync): "
-        f"open {result['open_ms']:.1f} ms, {result['diagnostics_on_open']} diagnostics; "
-        f"{result['edits']} edits: p50 {result['p50_ms']:.2f} ms, p90 {result['p90_ms']:.2f} ms, "
-        f"max {result['max_ms']:.2f} ms; peak RSS {result['peak_rss_kib'] or 0} KiB",
-        file=file,
+def praxis_env(home: Path):
+    """Praxis sees none of the user's own setup: its config and cache are under `home`."""
+    env = dict(os.environ)
+    env.update(
+        PRAXIS_CONFIG_DIR=str(home / "config"),
+        PRAXIS_CACHE_DIR=str(home / "cache"),
+        PRAXIS_NO_KEYRING="1",
+        NO_COLOR="1",
     )
+    for key in ("PRAXIS_TOKEN", "PRAXIS_LLM_KEY"):
+        env.pop(key, None)
+    return env
+
+
+def expected(praxis, practices: Path, file: Path, steps, scratch: Path, env):
+    """The keys of a fresh `praxis check` of the opened text and of every snapshot."""
+    texts = [file.read_text(encoding="utf-8")] + [s.snapshot for s in steps if s.snapshot is not None]
+    folder = scratch / f"check-{file.name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    names = []
+    for n, text in enumerate(texts):
+        name = f"state{n:03d}{file.suffix}"
+        (folder / name).write_text(text, encoding="utf-8")
+        names.append(name)
+    command = [praxis, "check", "--format", "json", "--fail-on", "never", "--practices", str(practices), "."]
+    run = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"`{shlex.join(command)}` exited with {run.returncode}: {run.stderr.strip()}")
+    report = json.loads(run.stdout)
+    if report.get("errors"):
+        raise RuntimeError(f"praxis check reported errors: {report['errors']}")
+    found = {name: [] for name in names}
+    for f in report["findings"]:
+        # 1-based lines and columns (Unicode scalars; the files are ASCII) to LSP's 0-based.
+        found[Path(f["path"]).name].append(
+            (f["practice"], f["start"]["line"] - 1, f["start"]["column"] - 1, f["end"]["line"] - 1, f["end"]["column"] - 1)
+        )
+    shutil.rmtree(folder, ignore_errors=True)
+    return [sorted(found[name]) for name in names]
+
+
+def compare(got, want, labels):
+    """The first differences between a server's checked diagnostics and `praxis check`'s."""
+    problems = []
+    for label, mine, theirs in zip(labels, got, want):
+        if mine != theirs:
+            extra = [k for k in mine if k not in theirs]
+            missing = [k for k in theirs if k not in mine]
+            problems.append(f"{label}: {len(mine)} diagnostics, check has {len(theirs)}; "
+                            f"only the server: {extra[:3]}; only check: {missing[:3]}")
+    return problems
+
+
+def checkpoint_labels(steps):
+    labels = ["open"]
+    count = {}
+    for step in steps:
+        count[step.scenario] = count.get(step.scenario, 0) + 1
+        if step.snapshot is not None:
+            labels.append(f"{step.scenario} {count[step.scenario]}")
+    return labels
+
+
+# --------------------------------------------------------------------------------------------
+# The floor: tree-sitter's incremental reparse for the same edits (bench/floor, praxis-edit-floor).
+
+
+def floor(binary, file: Path, steps, scratch: Path):
+    flat = [e for step in steps for e in step.edits]
+    edits = scratch / f"edits-{file.name}.json"
+    edits.write_text(json.dumps([{"offset": e.offset, "old_len": e.old_len, "text": e.text} for e in flat]))
+    command = [binary, "--language", language_id(file), str(file), str(edits)]
+    run = subprocess.run(command, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"`{shlex.join(command)}` exited with {run.returncode}: {run.stderr.strip()}")
+    micros = json.loads(run.stdout)["reparse_us"]
+    latencies = {scenario: [] for scenario in SCENARIOS}
+    at = 0
+    for step in steps:
+        # A burst's floor is the reparse after its last key, which is what a server that kept
+        # up with the keys still has to do after the last one.
+        at += len(step.edits)
+        latencies[step.scenario].append(micros[at - 1] / 1000)
+    return {
+        "tool": "floor",
+        "command": [binary, "--language", language_id(file), str(file), "EDITS.json"],
+        "file": str(file),
+        "bytes": file.stat().st_size,
+        "scenarios": {scenario: stats(values) for scenario, values in latencies.items()},
+        "latencies_ms": {scenario: [round(x, 4) for x in values] for scenario, values in latencies.items()},
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The report.
+
+
+def machine():
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    u = platform.uname()
+    return f"{os.cpu_count()} cores ({cpu or u.machine}), `{u.system} {u.release} {u.machine}`, Python {platform.python_version()}"
+
+
+def version_of(command):
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        return (run.stdout or run.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def commit():
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=WORKSPACE, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=WORKSPACE,
+                               capture_output=True, text=True)
+        return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
+def cell(s, bold=False):
+    if not s:
+        return "–"
+    p50, p90, top = (ms(s[k]) for k in ("p50_ms", "p90_ms", "max_ms"))
+    if bold:
+        p50, p90 = f"**{p50}**", f"**{p90}**"
+    return f"{p50} / {p90} / {top}"
+
+
+def ms(value):
+    """Milliseconds with two decimals, or three below 1 ms (the floor's figures)."""
+    return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
+
+
+def print_tables(results, header, out=sys.stdout):
+    print(header, file=out)
+    print(file=out)
+    print("Edit → diagnostics in ms, **p50** / **p90** / max, per scenario (n: typing "
+          f"{results[0]['scenarios']['typing']['n']}, bursts {results[0]['scenarios']['burst']['n']} "
+          f"of {BURST} keys, breaks and repairs {results[0]['scenarios']['break']['n']} each):", file=out)
+    print(file=out)
+    print("| file | language | size | server | typing | burst (last key) | break | repair |", file=out)
+    print("|---|---|---:|---|---:|---:|---:|---:|", file=out)
+    order = {"praxis": 0, "ast-grep": 1, "ruff": 2, "floor": 3}
+    for r in sorted(results, key=lambda r: (r["size_rank"], r["language_rank"], order[r["tool"]])):
+        s = r["scenarios"]
+        name = {"floor": "tree-sitter reparse (floor)"}.get(r["tool"], r["tool"])
+        print(
+            f"| {Path(r['file']).name} | {language_id(Path(r['file']))} | {r['bytes'] / 1024:.0f} KiB | {name} | "
+            + " | ".join(cell(s[k], bold=r["tool"] == "praxis") for k in SCENARIOS)
+            + " |",
+            file=out,
+        )
+    print(file=out)
+    print("| file | server | sync | diagnostics (open → end) | equal to `praxis check` | open | peak RSS |", file=out)
+    print("|---|---|---|---:|---|---:|---:|", file=out)
+    for r in sorted(results, key=lambda r: (r["size_rank"], r["language_rank"], order[r["tool"]])):
+        if r["tool"] == "floor":
+            continue
+        verdict = r.get("verdict", "–")
+        print(
+            f"| {Path(r['file']).name} | {r['tool']} | {r['sync']} | {r['diagnostics_on_open']} → "
+            f"{r['diagnostics_at_end']} | {verdict} | {r['open_ms']:.0f} ms | {(r['peak_rss_kib'] or 0) / 1024:.0f} MiB |",
+            file=out,
+        )
+
+
+def run_all(args):
+    scratch_holder = tempfile.TemporaryDirectory(prefix="praxis-lsp-bench-")
+    scratch = Path(scratch_holder.name)
+    try:
+        return _run_all(args, scratch)
+    finally:
+        scratch_holder.cleanup()
+
+
+def _run_all(args, scratch):
+    if args.smoke:
+        files = generate(scratch / "work", SMOKE_SIZES)
+        root = scratch / "work"
+        counts = {"typing": 3, "bursts": 3, "breaks": 3}
+    else:
+        files = generate(WORK, SIZES)
+        root = WORK
+        counts = {"typing": args.typing, "bursts": args.bursts, "breaks": args.breaks}
+    praxis = str(Path(args.praxis).resolve())
+    practices = HERE / "praxis"
+    env = praxis_env(scratch / "home")
+    servers = [("praxis", [praxis, "lsp"], {"practices": [str(practices)]}, None, env, None)]
+    if not args.smoke:
+        for tool, binary, package, version in [("ast-grep", args.ast_grep, "ast-grep-cli", AST_GREP_VERSION),
+                                               ("ruff", args.ruff, "ruff", RUFF_VERSION)]:
+            if not binary or not shutil.which(binary):
+                sys.exit(f"latency: no `{tool}` binary (python3 -m pip install {package}=={version}, "
+                         f"then --{tool} \"$(pyenv which {tool})\" with pyenv)")
+        servers.append(("ast-grep", [args.ast_grep, "lsp", "-c", str(HERE / "ast-grep" / "sgconfig.yml")], None,
+                        HERE / "ast-grep", None, None))
+        servers.append(("ruff", [args.ruff, "server"], None, root, None, {".py"}))
+    results = []
+    failures = []
+    rank = {stem: n for n, (stem, _) in enumerate(SMOKE_SIZES if args.smoke else SIZES)}
+    for name, path in files.items():
+        text = path.read_text(encoding="utf-8")
+        steps = plan(text, path.suffix, **counts)
+        want = expected(praxis, practices, path, steps, scratch, env)
+        labels = checkpoint_labels(steps)
+        common = {"size_rank": rank[path.stem], "language_rank": list(LANGUAGES).index(path.suffix)}
+        print(f"{name}: {len(text) / 1024:.0f} KiB, {sum(len(s.edits) for s in steps)} edits in {len(steps)} steps",
+              file=sys.stderr, flush=True)
+        result = floor(str(Path(args.floor).resolve()), path, steps, scratch)
+        result.update(common)
+        results.append(result)
+        print(f"  floor: {summary(result)}", file=sys.stderr, flush=True)
+        for tool, command, options, cwd, server_env, only in servers:
+            if only and path.suffix not in only:
+                continue
+            result = measure(command, path, root, steps, cwd=cwd, init_options=options, gap_ms=args.gap_ms,
+                             env=server_env)
+            result.update(common, tool=tool)
+            if tool == "ruff":
+                result["verdict"] = "other rules"
+            else:
+                problems = compare(result["checked"], want, labels)
+                result["verdict"] = "yes" if not problems else f"**NO** ({len(problems)} of {len(labels)} states)"
+                for problem in problems:
+                    line = f"MISMATCH {tool} {name} {problem}"
+                    print(line, file=sys.stderr, flush=True)
+                    if tool == "praxis":
+                        failures.append(line)
+            result["checked_states"] = len(result.pop("checked"))
+            results.append(result)
+            print(f"  {tool}: {summary(result)}", file=sys.stderr, flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    command = "python3 bench/lsp/latency.py " + shlex.join(sys.argv[1:])
+    versions = [f"Praxis `{version_of([praxis, '--version'])}`"]
+    if not args.smoke:
+        versions += [f"ast-grep `{version_of([args.ast_grep, '--version'])}`", f"ruff `{version_of([args.ruff, 'version'])}`"]
+    header = "\n".join([
+        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; commit {commit()}; "
+        f"machine: {machine()}.",
+        "",
+        f"Command: `{command}`; " + ", ".join(versions) + ".",
+        "",
+        "Servers: " + "; ".join(f"`{shlex.join(str(c) for c in command)}`" for _, command, *_ in servers)
+        + f"; floor: `{Path(args.floor).resolve()} --language LANG FILE EDITS.json`.",
+    ])
+    print()
+    print_tables(results, header)
+    if failures:
+        print(f"\nlatency: {len(failures)} Praxis diagnostics differ from `praxis check`:", file=sys.stderr)
+        for line in failures:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def summary(result):
+    s = result["scenarios"]
+    return ", ".join(f"{k} {ms(s[k]['p50_ms'])}/{ms(s[k]['p90_ms'])}/{ms(s[k]['max_ms'])} ms" for k in SCENARIOS if s[k])
 
 
 def main():
@@ -574,82 +1208,57 @@ def main():
     sub = parser.add_subparsers(dest="mode", required=True)
     gen = sub.add_parser("generate")
     gen.add_argument("--out", type=Path, default=WORK)
+    gen.add_argument("--smoke", action="store_true", help="the small files of --smoke")
+
+    def counts(p):
+        p.add_argument("--typing", type=int, default=40, help="characters typed one at a time")
+        p.add_argument("--bursts", type=int, default=10, help=f"bursts of {BURST} keys")
+        p.add_argument("--breaks", type=int, default=10, help="edits that break the syntax (each then repaired)")
+        p.add_argument("--gap-ms", type=int, default=50, help="quiet time after each answer")
+
     run = sub.add_parser("run")
     run.add_argument("--file", type=Path, required=True)
     run.add_argument("--root", type=Path, help="workspace folder (default: the file's folder)")
     run.add_argument("--cwd", type=Path, help="the server's working directory")
     run.add_argument("--init-options", type=json.loads, default=None)
-    run.add_argument("--edits", type=int, default=40)
-    run.add_argument("--gap-ms", type=int, default=50)
+    counts(run)
     run.add_argument("--utf8", action="store_true", help="offer UTF-8 positions (default: UTF-16 only)")
     run.add_argument("--json", action="store_true")
     run.add_argument("command", nargs=argparse.REMAINDER)
     every = sub.add_parser("all")
     every.add_argument("--praxis", default=str(WORKSPACE / "target/release/praxis"))
-    every.add_argument("--ast-grep", dest="ast_grep", default=shutil.which("ast-grep") or "ast-grep")
-    every.add_argument("--edits", type=int, default=40)
-    every.add_argument("--gap-ms", type=int, default=50)
+    every.add_argument("--floor", default=str(WORKSPACE / "target/release/praxis-edit-floor"))
+    every.add_argument("--ast-grep", dest="ast_grep", default=shutil.which("ast-grep"))
+    every.add_argument("--ruff", default=shutil.which("ruff"))
+    every.add_argument("--smoke", action="store_true",
+                       help="small files in a temporary folder, 3 edits per scenario, Praxis and the floor only")
+    counts(every)
     every.add_argument("--json", type=Path, help="also write every result here")
     args = parser.parse_args()
 
     if args.mode == "generate":
-        for name, path in generate(args.out).items():
+        for name, path in generate(args.out, SMOKE_SIZES if args.smoke else SIZES).items():
             print(f"{path}: {path.stat().st_size} bytes")
-        return
+        return 0
 
     if args.mode == "run":
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
         if not command:
             parser.error("run needs the server command after --")
-        result = measure(
-            command,
-            args.file,
-            args.root or args.file.resolve().parent,
-            cwd=args.cwd,
-            init_options=args.init_options,
-            edits=args.edits,
-            gap_ms=args.gap_ms,
-            utf8=args.utf8,
-        )
+        steps = plan(args.file.read_text(encoding="utf-8"), args.file.suffix, args.typing, args.bursts, args.breaks)
+        result = measure(command, args.file, args.root or args.file.resolve().parent, steps, cwd=args.cwd,
+                         init_options=args.init_options, gap_ms=args.gap_ms, utf8=args.utf8)
+        result["checked"] = [digest(k) for k in result["checked"]]
         if args.json:
             print(json.dumps(result, indent=2))
         else:
-            show(result)
-        return
+            print(f"{args.file.name} ({result['bytes'] / 1024:.0f} KiB, {result['sync']} sync): open "
+                  f"{result['open_ms']:.1f} ms, {result['diagnostics_on_open']} diagnostics; {summary(result)}; "
+                  f"peak RSS {result['peak_rss_kib'] or 0} KiB")
+        return 0
 
-    files = generate(WORK)
-    servers = [
-        ("praxis", [args.praxis, "lsp"], {"practices": [str(HERE / "praxis")]}, None),
-        ("ast-grep", [args.ast_grep, "lsp", "-c", str(HERE / "ast-grep" / "sgconfig.yml")], None, HERE / "ast-grep"),
-    ]
-    results = []
-    for tool, command, options, cwd in servers:
-        for name in ("bench.ts", "bench.py"):
-            print(f"{tool}: {name} ...", file=sys.stderr, flush=True)
-            result = measure(
-                command, files[name], WORK, cwd=cwd, init_options=options, edits=args.edits, gap_ms=args.gap_ms
-            )
-            result["tool"] = tool
-            results.append(result)
-            print("  ", end="", file=sys.stderr)
-            show(result, file=sys.stderr)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    for name in ("bench.ts", "bench.py"):
-        digests = {r["tool"]: r["diagnostics_digest"] for r in results if Path(r["file"]).name == name}
-        same = len(set(digests.values())) == 1
-        print(f"{name}: final diagnostics {'identical' if same else 'DIFFER'} across servers {digests}",
-              file=sys.stderr)
-    print()
-    print("| server | file | size | sync | diagnostics | open | p50 | p90 | max | peak RSS |")
-    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
-    for r in results:
-        print(
-            f"| {r['tool']} | {Path(r['file']).name} | {r['bytes'] / 1024:.0f} KiB | {r['sync']} | "
-            f"{r['diagnostics_on_open']} | {r['open_ms']:.0f} ms | {r['p50_ms']:.2f} ms | {r['p90_ms']:.2f} ms | "
-            f"{r['max_ms']:.2f} ms | {(r['peak_rss_kib'] or 0) / 1024:.0f} MiB |"
-        )
+    return run_all(args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
