@@ -667,6 +667,8 @@ def _run_all(args, scratch):
     failures = []
     rank = {stem: n for n, (stem, _) in enumerate(SMOKE_SIZES if args.smoke else SIZES)}
     for name, path in files.items():
+        if args.files and name not in args.files:
+            continue
         text = path.read_text(encoding="utf-8")
         steps = plan(text, path.suffix, **counts)
         want = expected(praxis, practices, path, steps, scratch, env)
@@ -757,6 +759,7 @@ def main():
     every.add_argument("--smoke", action="store_true",
                        help="small files in a temporary folder, 3 edits per scenario, Praxis and the floor only")
     counts(every)
+    every.add_argument("--files", nargs="+", metavar="NAME", help="only these of the generated files (bench.ts, …)")
     every.add_argument("--json", type=Path, help="also write every result here")
     args = parser.parse_args()
 
