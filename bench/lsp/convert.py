@@ -4,7 +4,7 @@
     python3 bench/lsp/convert.py
 
 Source of truth: bench/lsp/praxis/*.yaml (8 practices per language: `ts-*`, `rust-*`, `go-*`, and the 8 Python
-practices of bench/rules/praxis-8, copied byte for byte).
+practices of bench/rules/python (its subset-8.txt), copied byte for byte).
 Generated (wiped and rewritten on every run, do not edit by hand):
 
     bench/lsp/ast-grep/   sgconfig.yml, rules/<id>.yml, rule-tests/<id>-test.yml

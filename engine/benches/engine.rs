@@ -303,7 +303,7 @@ fn edit(c: &mut Criterion) {
     group.bench_function("edit+refind", |b| {
         b.iter(|| {
             let changed = union(doc.edit(at..at + 1, letters.next().unwrap_or_else(|| unreachable!())));
-            raw = set.refind(&doc, None, changed, std::mem::take(&mut raw)).findings;
+            raw = set.refind(&mut doc, None, changed, std::mem::take(&mut raw)).findings;
         })
     });
     let mut fresh = Document::new(language("python"), doc.text());
