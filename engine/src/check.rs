@@ -72,6 +72,9 @@ struct KindIndex {
     language: &'static Language,
     by_slot: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
+    /// The ancestor kinds the `inside` rules of the language's practices look for (sorted,
+    /// without repeats): `refind` matches those rules again under such ancestors of a change.
+    around: Vec<u16>,
 }
 
 /// The practices in force, indexed for one-pass matching.
@@ -113,6 +116,7 @@ impl PracticeSet {
                             language,
                             by_slot: vec![Vec::new(); grammar.kind_slots()],
                             any_kind: Vec::new(),
+                            around: Vec::new(),
                         });
                         indexes.last_mut().unwrap_or_else(|| unreachable!())
                     }
@@ -121,7 +125,12 @@ impl PracticeSet {
                     Some(kinds) => kinds.iter().for_each(|kind| index.by_slot[grammar.slot(*kind)].push(number as u32)),
                     None => index.any_kind.push(number as u32),
                 }
+                index.around.extend(compiled.around.iter().flatten());
             }
+        }
+        for index in &mut indexes {
+            index.around.sort_unstable();
+            index.around.dedup();
         }
         (PracticeSet { practices: kept, indexes }, errors)
     }
@@ -187,14 +196,9 @@ impl PracticeSet {
             compiled(number).is_some_and(|compiled| compiled.reach == Reach::Document && compiled.around.is_none())
         };
         let mut report = self.find_where(doc, path, Some(changed.clone()), &local);
-        let mut kinds: Vec<u16> = (0..self.practices.len())
-            .filter_map(|number| compiled(number).and_then(|compiled| compiled.around.as_deref()))
-            .flatten()
-            .copied()
-            .collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        let widened = widen(doc, &changed, &kinds);
+        let around =
+            self.indexes.iter().find(|index| index.language == language).map_or(&[][..], |index| &index.around);
+        let widened = widen(doc, &changed, around);
         let mut more = |region: Option<Range<usize>>, wanted: &dyn Fn(usize) -> bool| {
             if (0..self.practices.len()).any(wanted) {
                 let found = self.find_where(doc, path, region, wanted);

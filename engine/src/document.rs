@@ -2,6 +2,7 @@
 //! reparse incrementally and re-match only what changed.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use praxis_grammars::Language;
 use tree_sitter::{InputEdit, Point, Tree};
@@ -12,8 +13,9 @@ pub struct Document {
     language: &'static Language,
     text: String,
     tree: Tree,
-    /// The text's line starts, kept up to date by [`Document::edit`].
-    lines: LineIndex,
+    /// The text's line starts, built the first time they are needed (most checked files have
+    /// no findings and need none) and then kept up to date by [`Document::edit`].
+    lines: OnceLock<LineIndex>,
     /// The tree as the text was last checked (edited along with the text since), while edits
     /// since then wait to be checked: a re-check looks at what changed in both trees.
     before: Option<Tree>,
@@ -30,8 +32,7 @@ impl Document {
     pub fn new(language: &'static Language, text: impl Into<String>) -> Document {
         let text = text.into();
         let tree = grammar::parse(language, &text, None);
-        let lines = LineIndex::new(&text);
-        Document { language, text, tree, lines, before: None }
+        Document { language, text, tree, lines: OnceLock::new(), before: None }
     }
 
     pub fn language(&self) -> &'static Language {
@@ -42,13 +43,18 @@ impl Document {
         &self.text
     }
 
+    /// The text, handed back.
+    pub fn into_text(self) -> String {
+        self.text
+    }
+
     pub fn tree(&self) -> &Tree {
         &self.tree
     }
 
     /// The line starts of the text.
     pub fn lines(&self) -> &LineIndex {
-        &self.lines
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// Replaces the bytes in `range` by `new_text` and reparses incrementally (afresh while the
@@ -62,10 +68,12 @@ impl Document {
     ///
     /// If `range` is out of bounds or does not fall on character boundaries.
     pub fn edit(&mut self, range: Range<usize>, new_text: &str) -> Vec<Range<usize>> {
-        let start_position = self.lines.point(range.start);
-        let old_end_position = self.lines.point(range.end);
+        self.lines();
+        let lines = self.lines.get_mut().unwrap_or_else(|| unreachable!("built just above"));
+        let start_position = lines.point(range.start);
+        let old_end_position = lines.point(range.end);
         self.text.replace_range(range.clone(), new_text);
-        self.lines.edit(range.clone(), new_text);
+        lines.edit(range.clone(), new_text);
         let new_end = range.start + new_text.len();
         let edit = InputEdit {
             start_byte: range.start,
@@ -73,7 +81,7 @@ impl Document {
             new_end_byte: new_end,
             start_position,
             old_end_position,
-            new_end_position: self.lines.point(new_end),
+            new_end_position: lines.point(new_end),
         };
         self.tree.edit(&edit);
         if let Some(before) = &mut self.before {

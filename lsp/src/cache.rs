@@ -47,6 +47,8 @@ pub struct Checked {
     pub failures: Vec<PracticeFailure>,
     /// Time spent checking (zero when the cache answered).
     pub elapsed: Duration,
+    /// The text checked, handed back.
+    pub text: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -161,15 +163,15 @@ pub fn check(
     cache: Option<&ResultCache>,
     loaded: &Loaded,
     language: &'static Language,
-    text: &str,
+    text: String,
     glob_path: &str,
 ) -> Checked {
-    let key = cache.map(|_| key(loaded, language, glob_path, text));
+    let key = cache.map(|_| key(loaded, language, glob_path, &text));
     if let (Some(cache), Some(key)) = (cache, &key)
         && let Some(entry) = cache.get(key)
     {
         cache.hits.fetch_add(1, Ordering::Relaxed);
-        return Checked { findings: entry.findings, suppressed: entry.suppressed, ..Checked::default() };
+        return Checked { findings: entry.findings, suppressed: entry.suppressed, text, ..Checked::default() };
     }
     let started = Instant::now();
     let doc = Document::new(language, text);
@@ -179,6 +181,7 @@ pub fn check(
         suppressed: report.suppressed,
         failures: report.failures,
         elapsed: started.elapsed(),
+        text: doc.into_text(),
     };
     if let (Some(cache), Some(key)) = (cache, &key)
         && checked.failures.is_empty()

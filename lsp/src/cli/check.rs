@@ -337,7 +337,7 @@ pub fn check_text(
     cache: Option<&ResultCache>,
 ) -> (Vec<Located>, Vec<String>) {
     let Text { language, text, shown, glob_path } = text;
-    let mut checked = cache::check(cache, loaded, language, &text, glob_path);
+    let mut checked = cache::check(cache, loaded, language, text, glob_path);
     if let Some(tally) = count {
         let (findings, suppressed) = (&checked.findings, &checked.suppressed);
         usage::count_check(tally, loaded, language, Some(glob_path), findings, suppressed, checked.elapsed);
@@ -346,8 +346,9 @@ pub fn check_text(
     let findings = if checked.findings.is_empty() {
         Vec::new()
     } else {
-        let lines = LineIndex::new(&text);
-        checked.findings.into_iter().map(|finding| Located::new(shown, &text, &lines, finding, snippets)).collect()
+        let text = &checked.text;
+        let lines = LineIndex::new(text);
+        checked.findings.into_iter().map(|finding| Located::new(shown, text, &lines, finding, snippets)).collect()
     };
     let failures = checked
         .failures

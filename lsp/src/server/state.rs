@@ -446,8 +446,8 @@ impl State {
         let text = crate::files::read(path).ok()?;
         let glob_path = crate::files::relative(path, &project.root_or(&key));
         let results = self.results.get_or_init(ResultCache::in_user_cache).as_ref();
-        let checked = crate::cache::check(results, &project.loaded, language, &text, &glob_path);
-        let mut findings = checked.findings;
+        let checked = crate::cache::check(results, &project.loaded, language, text, &glob_path);
+        let (mut findings, text) = (checked.findings, checked.text);
         let usage =
             Usage { findings: &findings, suppressed: &checked.suppressed, elapsed: checked.elapsed, whole: true };
         count(&mut self.following(), &project, language, Some(&glob_path), usage);
