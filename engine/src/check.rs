@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, LazyLock};
 
+use aho_corasick::AhoCorasick;
 use praxis_grammars::Language;
 use regex::Regex;
 use tree_sitter::Node;
@@ -72,6 +73,11 @@ struct KindIndex {
     language: &'static Language,
     by_slot: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
+    /// Finds the texts the language's practices require ([`CompiledRule::required`]) in a
+    /// document, all in one pass; `None` when none requires any.
+    texts: Option<AhoCorasick>,
+    /// By practice number: the numbers of the texts (in `texts`) it requires.
+    requires: Vec<Vec<u32>>,
     /// The ancestor kinds the `inside` rules of the language's practices look for (sorted,
     /// without repeats): `refind` matches those rules again under such ancestors of a change.
     around: Vec<u16>,
@@ -116,6 +122,8 @@ impl PracticeSet {
                             language,
                             by_slot: vec![Vec::new(); grammar.kind_slots()],
                             any_kind: Vec::new(),
+                            texts: None,
+                            requires: vec![Vec::new(); kept.len()],
                             around: Vec::new(),
                         });
                         indexes.last_mut().unwrap_or_else(|| unreachable!())
@@ -131,6 +139,20 @@ impl PracticeSet {
         for index in &mut indexes {
             index.around.sort_unstable();
             index.around.dedup();
+            let mut texts: Vec<&str> = Vec::new();
+            for (number, practice) in kept.iter().enumerate() {
+                let Some(compiled) = practice.rule_for(index.language) else { continue };
+                for text in &compiled.required {
+                    let id = texts.iter().position(|known| *known == &**text).unwrap_or_else(|| {
+                        texts.push(text);
+                        texts.len() - 1
+                    });
+                    index.requires[number].push(id as u32);
+                }
+            }
+            // A few dozen short texts: the automaton is small, and the texts come from
+            // patterns that parsed, so building it cannot fail.
+            index.texts = (!texts.is_empty()).then(|| AhoCorasick::new(&texts).ok()).flatten();
         }
         (PracticeSet { practices: kept, indexes }, errors)
     }
@@ -245,6 +267,19 @@ impl PracticeSet {
             .map(|(number, practice)| wanted(number) && practice.applies_to(path))
             .collect();
         let source = doc.text();
+        // Over a whole document, practices whose required texts it lacks are left out. (A
+        // re-check after an edit does not search the whole text again.)
+        if region.is_none()
+            && let Some(texts) = &index.texts
+        {
+            let present = present(texts, source);
+            for (active, requires) in active.iter_mut().zip(&index.requires) {
+                *active &= requires.iter().all(|id| present[*id as usize]);
+            }
+        }
+        if !active.contains(&true) {
+            return report;
+        }
         let root = doc.tree().root_node();
         let queries = QueryCache::default();
         let mut env = Env::default();
@@ -327,6 +362,23 @@ pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Suppressed 
 
 /// Whether a node (or finding) spanning `range` is one a re-match of `region` looks at: they
 /// overlap or touch.
+/// Which of `texts` occur in `source`, found in one pass that stops once all have.
+fn present(texts: &AhoCorasick, source: &str) -> Vec<bool> {
+    let mut present = vec![false; texts.patterns_len()];
+    let mut missing = present.len();
+    for found in texts.find_overlapping_iter(source) {
+        let seen = &mut present[found.pattern().as_usize()];
+        if !*seen {
+            *seen = true;
+            missing -= 1;
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    present
+}
+
 fn overlaps(range: &Range<usize>, region: &Range<usize>) -> bool {
     range.start <= region.end && range.end >= region.start
 }

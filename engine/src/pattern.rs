@@ -29,7 +29,14 @@ pub(crate) struct Pattern {
     distinct: bool,
     /// Whether it binds any metavariable (`$_` and `$$$` bind nothing).
     binds: bool,
+    /// The longest of its tokens that holds a letter or digit, which every match contains: a
+    /// small node without it is rejected before any of its children is listed.
+    anchor: Option<Box<str>>,
 }
+
+/// Nodes up to this many bytes long are searched for a pattern's anchor before being matched;
+/// a longer node's children are quicker to compare than its text is to search.
+const ANCHOR_SPAN: usize = 512;
 
 #[derive(Debug)]
 enum PNode {
@@ -111,7 +118,14 @@ impl Pattern {
             names.sort_unstable();
             names.dedup();
             let distinct = names.len() == count;
-            Pattern { root, distinct, binds: count > 0 }
+            let mut tokens = Vec::new();
+            root.tokens(&mut tokens);
+            let anchor = tokens
+                .into_iter()
+                .filter(|token| token.chars().any(char::is_alphanumeric))
+                .max_by_key(|token| token.len())
+                .map(Box::from);
+            Pattern { root, distinct, binds: count > 0, anchor }
         };
 
         if let Some(selector) = selector {
@@ -173,6 +187,12 @@ impl Pattern {
     }
 
     pub fn matches<'t>(&self, node: Node<'t>, env: &mut Env<'t>, cx: &Cx<'_, 't>) -> bool {
+        if let Some(anchor) = &self.anchor {
+            let range = node.byte_range();
+            if range.len() <= ANCHOR_SPAN && !cx.source[range].contains(&**anchor) {
+                return false;
+            }
+        }
         let matcher = Matcher {
             source: cx.source,
             grammar: cx.grammar,
@@ -181,6 +201,14 @@ impl Pattern {
             nodes: cx.nodes,
         };
         matcher.node(&self.root, node, env)
+    }
+
+    /// The texts of the tokens every match holds, each exactly as written (see
+    /// [`PNode::tokens`]).
+    pub fn tokens(&self) -> Vec<&str> {
+        let mut tokens = Vec::new();
+        self.root.tokens(&mut tokens);
+        tokens
     }
 
     /// Whether matching it binds a metavariable (its result then depends on, and changes, the
@@ -239,6 +267,29 @@ impl PNode {
 }
 
 impl PNode {
+    /// The texts of the tokens a match always holds: a leaf matches only a token of the same
+    /// text, and every leaf is matched except the unnamed tokens right after a `$$$`, which
+    /// are optional.
+    fn tokens<'p>(&'p self, out: &mut Vec<&'p str>) {
+        match self {
+            PNode::Leaf { text, .. } => out.push(text),
+            PNode::Inner { children, .. } => {
+                let mut after_multi = false;
+                for child in children {
+                    match child {
+                        PNode::Multi { .. } => after_multi = true,
+                        PNode::Leaf { named: false, .. } if after_multi => {}
+                        _ => {
+                            after_multi = false;
+                            child.tokens(out);
+                        }
+                    }
+                }
+            }
+            PNode::Single { .. } | PNode::Multi { .. } => {}
+        }
+    }
+
     /// The metavariable names it binds, each time one occurs.
     fn names<'p>(&'p self, out: &mut Vec<&'p str>) {
         match self {
@@ -263,11 +314,20 @@ pub(crate) struct Nodes<'t> {
     current: Cell<Option<Node<'t>>>,
     /// The significant children of `current`, once listed.
     children: RefCell<Option<SmallVec<[Node<'t>; 8]>>>,
+    /// The node whose children [`Nodes::children`] listed last, and them: the statements of
+    /// one block, walked one after the other, each look at their siblings.
+    last: RefCell<Option<(Node<'t>, SmallVec<[Node<'t>; 8]>)>>,
 }
 
 impl<'t> Nodes<'t> {
     pub fn new(root: Node<'t>, grammar: &'static Grammar) -> Nodes<'t> {
-        Nodes { grammar, cursor: RefCell::new(root.walk()), current: Cell::new(None), children: RefCell::new(None) }
+        Nodes {
+            grammar,
+            cursor: RefCell::new(root.walk()),
+            current: Cell::new(None),
+            children: RefCell::new(None),
+            last: RefCell::new(None),
+        }
     }
 
     /// Moves to the walk's next node: its children are listed when a pattern first asks.
@@ -300,10 +360,18 @@ impl<'t> Nodes<'t> {
     /// All the children of `node`, or those in `field`, with the shared cursor.
     pub fn children(&self, node: Node<'t>, field: Option<std::num::NonZeroU16>) -> SmallVec<[Node<'t>; 8]> {
         let mut cursor = self.cursor.borrow_mut();
-        match field {
-            Some(field) => node.children_by_field_id(field, &mut cursor).collect(),
-            None => node.children(&mut cursor).collect(),
-        }
+        let Some(field) = field else {
+            let mut last = self.last.borrow_mut();
+            if let Some((listed, children)) = &*last
+                && *listed == node
+            {
+                return children.clone();
+            }
+            let children: SmallVec<[Node<'t>; 8]> = node.children(&mut cursor).collect();
+            *last = Some((node, children.clone()));
+            return children;
+        };
+        node.children_by_field_id(field, &mut cursor).collect()
     }
 }
 

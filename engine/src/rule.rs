@@ -96,7 +96,14 @@ pub(crate) struct CompiledRule {
     /// For a rule of [`Reach::Document`], how far from an edit its results can change: the
     /// kinds of the ancestors its `inside` rules look for, or `None` for anywhere.
     pub around: Option<Vec<u16>>,
+    /// Texts a document holds if the rule matches in it (the longest few of the tokens its
+    /// patterns always match that hold a letter or digit): a document without one of them is
+    /// not walked for it.
+    pub required: Vec<Box<str>>,
 }
+
+/// How many of a rule's tokens a document is searched for.
+const REQUIRED_TEXTS: usize = 3;
 
 /// Which nodes' results an edit can change, as a rule sees them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -167,7 +174,14 @@ pub(crate) fn compile(
         kinds.sort_unstable();
         kinds.dedup();
     }
-    Ok(CompiledRule { rule: top, utils, constraints, queries: compiler.queries, kinds, reach, around })
+    let mut required = Vec::new();
+    top.required(&utils, &mut required);
+    required.retain(|text| text.chars().any(char::is_alphanumeric));
+    required.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    required.dedup();
+    required.truncate(REQUIRED_TEXTS);
+    let required = required.into_iter().map(Box::from).collect();
+    Ok(CompiledRule { rule: top, utils, constraints, queries: compiler.queries, kinds, reach, around, required })
 }
 
 /// Util names in an order where each only refers to earlier ones; a cycle is an error.
@@ -462,6 +476,29 @@ impl Rule {
         }
     }
 
+    /// Texts a document holds wherever the rule matches in it: the tokens of the patterns every
+    /// match goes through, its own or those of the nodes its relational rules find.
+    fn required<'r>(&'r self, utils: &'r [Rule], out: &mut Vec<&'r str>) {
+        match self {
+            Rule::Pattern(pattern) => out.extend(pattern.tokens()),
+            Rule::All(rules) => rules.iter().for_each(|rule| rule.required(utils, out)),
+            Rule::Any(rules) => {
+                let mut branches = rules.iter().map(|rule| {
+                    let mut texts = Vec::new();
+                    rule.required(utils, &mut texts);
+                    texts
+                });
+                let first = branches.next().unwrap_or_default();
+                let common = branches
+                    .fold(first, |common, texts| common.into_iter().filter(|text| texts.contains(text)).collect());
+                out.extend(common);
+            }
+            Rule::Matches(index) => utils[*index].required(utils, out),
+            Rule::Relation(relation) => relation.rule.required(utils, out),
+            Rule::Not(_) | Rule::Kind(_) | Rule::Regex(_) | Rule::Query(_) | Rule::NthChild { .. } | Rule::Never => {}
+        }
+    }
+
     /// The kinds a match can have, or `None` for any.
     fn kinds(&self, utils: &[Rule]) -> Option<Vec<u16>> {
         match self {
@@ -562,22 +599,29 @@ pub(crate) struct Cx<'a, 't> {
 }
 
 impl<'t> Cx<'_, 't> {
-    /// The ancestors of `node`, nearest first.
+    /// The ancestors of `node`, nearest first: read from the walk's path when `node`, or its
+    /// parent as a search found it, is on it (a relational rule inside another looks at the
+    /// walk node's ancestors and siblings), else asked of tree-sitter.
     fn ancestors(&self, node: Node<'t>) -> Ancestors<'_, 't> {
-        if let Some((current, path)) = self.walk
-            && current == node
-        {
-            return Ancestors::Known(None, path.iter().rev());
+        let on_path = |node: Node<'t>| {
+            let (current, path) = self.walk?;
+            if current == node {
+                return Some(path);
+            }
+            path.iter().rposition(|step| *step == node).map(|at| &path[..at])
+        };
+        if let Some(above) = on_path(node) {
+            return Ancestors::Known(None, above.iter().rev());
         }
         if let Some((child, parent)) = self.parent_hint
             && child == node
         {
-            return match self.walk {
-                Some((current, path)) if current == parent => Ancestors::Known(Some(parent), path.iter().rev()),
-                _ => Ancestors::Parents(Some(parent)),
+            return match on_path(parent) {
+                Some(above) => Ancestors::Known(Some(parent), above.iter().rev()),
+                None => Ancestors::Parents { first: Some(parent), last: None },
             };
         }
-        Ancestors::Parents(node.parent())
+        Ancestors::Parents { first: None, last: Some(node) }
     }
 
     /// The context for testing `candidate`, whose parent is `parent`.
@@ -589,7 +633,8 @@ impl<'t> Cx<'_, 't> {
 enum Ancestors<'a, 't> {
     /// A known parent, then the walk's path.
     Known(Option<Node<'t>>, std::iter::Rev<std::slice::Iter<'a, Node<'t>>>),
-    Parents(Option<Node<'t>>),
+    /// A known parent, if any, then the parents of the last node given, from tree-sitter.
+    Parents { first: Option<Node<'t>>, last: Option<Node<'t>> },
 }
 
 impl<'t> Iterator for Ancestors<'_, 't> {
@@ -598,10 +643,11 @@ impl<'t> Iterator for Ancestors<'_, 't> {
     fn next(&mut self) -> Option<Node<'t>> {
         match self {
             Ancestors::Known(first, path) => first.take().or_else(|| path.next().copied()),
-            Ancestors::Parents(next) => {
-                let node = (*next)?;
-                *next = node.parent();
-                Some(node)
+            // Each parent is asked for only when wanted: most searches stop at the first.
+            Ancestors::Parents { first, last } => {
+                let node = first.take().or_else(|| last.and_then(|last| last.parent()));
+                *last = node;
+                node
             }
         }
     }
@@ -920,18 +966,22 @@ impl Relation {
                 false
             }
             Direction::Follows | Direction::Precedes => {
-                let step = |n: Node<'t>| {
-                    if self.direction == Direction::Follows { n.prev_sibling() } else { n.next_sibling() }
-                };
-                let mut current = step(node);
-                while let Some(sibling) = current {
-                    if try_candidate(sibling, cx, env) {
+                // The parent's children, listed once: tree-sitter finds a node's sibling
+                // through its parent, which it finds by descending from the root.
+                let Some(parent) = cx.ancestors(node).next() else { return false };
+                let siblings = cx.nodes.children(parent, None);
+                let Some(at) = siblings.iter().position(|sibling| *sibling == node) else { return false };
+                let (mut before, mut after) = (siblings[..at].iter().rev(), siblings[at + 1..].iter());
+                let candidates: &mut dyn Iterator<Item = &Node<'t>> =
+                    if self.direction == Direction::Follows { &mut before } else { &mut after };
+                for &sibling in candidates {
+                    let sibling_cx = cx.at_child(sibling, parent);
+                    if try_candidate(sibling, &sibling_cx, env) {
                         return true;
                     }
-                    if self.stops_at(sibling, cx) {
+                    if self.stops_at(sibling, &sibling_cx) {
                         return false;
                     }
-                    current = step(sibling);
                 }
                 false
             }

@@ -338,7 +338,9 @@ fn every_language_matches_a_pattern() {
 fn explosive_rules_stop_at_their_budget_and_the_others_stand() {
     use praxis_engine::{Document, PracticeSet};
     let args = vec!["x"; 200].join(", ");
-    let source = format!("f({args})\nprint(1)\n");
+    // `zzz` is in the text (a document without it is not searched for the pattern at all), but
+    // not in the call, which is too long to be rejected by its text alone.
+    let source = format!("zzz = 0\nf({args})\nprint(1)\n");
     // A name used twice: what the first `$$$A` took matters to the rest, so every way to split
     // the 200 arguments is tried (about 200^5).
     let backtracking =
@@ -424,4 +426,23 @@ fn a_practice_drafted_from_a_deep_selection_does_not_overflow() {
     let doc = Document::new(praxis_grammars::by_name("python").unwrap(), code.as_str());
     let draft = praxis_engine::draft_pattern(&doc, 4..code.len() - 1).expect("a node covers the selection");
     assert_eq!(draft.pattern, format!("{}$A{}", "[".repeat(depth), "]".repeat(depth)));
+}
+
+/// A document is searched for the texts a rule's matches must hold before it is walked, and a
+/// small node for its pattern's longest word before its children are compared: neither may
+/// reject what matches. Texts that only some `any` branches, or a `not`, hold are not required;
+/// those of the node a relational rule looks for are; optional tokens are not.
+#[test]
+fn texts_a_match_needs_reject_only_what_cannot_match() {
+    let any = "rule: {any: [{pattern: 'first.done()'}, {pattern: 'second.done()'}]}";
+    check("python", any, "«second.done()»\n");
+    check("python", "rule: {pattern: '$F()', not: {pattern: 'skipped()'}}", "«kept()»\n");
+    let inside = "rule: {pattern: 'sleep($$$)', inside: {pattern: 'while running: $$$', stopBy: end}}";
+    check("python", inside, "sleep(1)\nwhile running:\n    «sleep(2)»\n");
+    check("python", inside, "sleep(1)\nwhile True:\n    sleep(2)\n");
+    // The `,` after `$$$` is optional: `f(last)` has none.
+    check("python", "rule: {pattern: 'f($$$, last)'}", "«f(last)»\n");
+    // A keyword in the pattern is a token every match holds.
+    check("python", "rule: {pattern: 'lambda: $X'}", "«lambda: 1»\nx = 1\n");
+    check("typescript", "rule: {pattern: 'await $X'}", "async function f() { «await g()»; }\n");
 }
