@@ -120,14 +120,24 @@ impl Slot {
     }
 
     /// The next message and its number, for the worker; `None` (and the worker stops) when
-    /// there is none.
+    /// there is none. Changes queued one after the other (a burst of keystrokes that came in
+    /// while the worker checked an earlier one) are taken as one: their edits in order, the
+    /// last version, one check, and one publish for the text the client has now.
     pub fn next(&self) -> Option<(Message, u64)> {
         let mut inbox = lock(&self.inbox);
-        let Some(message) = inbox.queue.pop_front() else {
+        let Some(mut message) = inbox.queue.pop_front() else {
             inbox.running = false;
             return None;
         };
         inbox.taken += 1;
+        while let Message::Change { version, changes } = &mut message
+            && let Some(Message::Change { .. }) = inbox.queue.front()
+        {
+            let Some(Message::Change { version: next, changes: more }) = inbox.queue.pop_front() else { break };
+            *version = next;
+            changes.extend(more);
+            inbox.taken += 1;
+        }
         Some((message, inbox.taken))
     }
 

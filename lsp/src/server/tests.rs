@@ -183,6 +183,46 @@ fn positions_round_trip_through_edits() {
     assert_eq!(slot.open().text(), "x = '😀'\nprint(y)\n");
 }
 
+/// A burst of changes queued while the worker was busy is taken as one message: every edit in
+/// order, the last version, one check whose results equal a full check of the final text.
+#[test]
+fn queued_changes_are_checked_once_for_the_last_version() {
+    let (dir, state, uri) = setup();
+    let slot = open(&state, &uri, "x = 1\n");
+    let typed = ["p", "r", "i", "n", "t", "(", "x", ")", "\n"];
+    let mut at = 0;
+    for (step, key) in typed.iter().enumerate() {
+        let edit = TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(1, at), Position::new(1, at))),
+            range_length: None,
+            text: (*key).into(),
+        };
+        at += 1;
+        let version = step as i32 + 2;
+        assert_eq!(slot.push(Message::Change { version, changes: vec![edit] }), step == 0, "one worker");
+    }
+    let Some((message, number)) = slot.next() else { panic!("a change is queued") };
+    let Message::Change { version, changes } = &message else { panic!("the changes come first") };
+    assert_eq!((*version, changes.len(), number), (10, typed.len(), 1 + typed.len() as u64));
+    assert!(slot.next().is_none(), "the burst was taken whole");
+    let (_, published_version, _) = state.apply(&uri, &slot, message).expect("the check publishes");
+    assert_eq!(published_version, Some(10));
+    let open = slot.open();
+    assert_eq!(open.text(), "x = 1\nprint(x)\n");
+    let Content::Source(source) = &open.content else { unreachable!() };
+    let mut published: Vec<_> = source
+        .published
+        .iter()
+        .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
+        .collect();
+    published.sort();
+    let text = open.text().to_owned();
+    drop(open);
+    let full = full_check(&state, dir.path(), &text);
+    assert!(!full.is_empty(), "the burst typed a violation");
+    assert_eq!(published, full);
+}
+
 #[test]
 fn settings_updates_keep_what_they_do_not_name() {
     let mut settings = Settings::from_json(&serde_json::json!({"practices": ["rules"], "stats": true})).unwrap();
