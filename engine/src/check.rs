@@ -289,7 +289,6 @@ impl PracticeSet {
         let shared = Nodes::new(root, grammar);
         walk(doc, region.as_ref(), |node, path| {
             let slot = grammar.slot(grammar.kind(node));
-            shared.visit(node);
             for &number in index.by_slot[slot].iter().chain(&index.any_kind) {
                 let number = number as usize;
                 if !active[number] {
@@ -501,7 +500,6 @@ impl Practice {
                 if budget.spent() {
                     return;
                 }
-                shared.visit(node);
                 let cx = Cx {
                     budget: &budget,
                     source,

@@ -8,8 +8,9 @@
 //! Matching is ast-grep's "smart" strictness: every pattern node must match, and unnamed tokens of
 //! the code that the pattern does not mention (a trailing `;`, an `async`) may be skipped.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, LazyLock};
 
 use praxis_grammars::Language;
@@ -305,73 +306,80 @@ fn significant(node: Node<'_>, grammar: &Grammar) -> bool {
     !node.is_missing() && !grammar.is_comment(node) && (!node.is_extra() || node.is_error())
 }
 
-/// What the patterns of every practice read of a document's nodes, shared while it is
-/// checked: one tree cursor for listing children (a new cursor costs an allocation), and the
-/// children of the node the walk is at, listed once for all the practices tested there.
+/// What the patterns and relational rules of every practice read of a document's nodes,
+/// shared while it is checked: each node's children, listed once and kept by node, with
+/// whether each takes part in matching. Listing costs a call into tree-sitter per child (and a
+/// new cursor an allocation, so there is one); the same children are asked for again and again,
+/// by every practice tested at the walk's node, by `has` searches from each ancestor, and by
+/// `follows` and `precedes` from each statement of a block.
 pub(crate) struct Nodes<'t> {
     grammar: &'static Grammar,
     cursor: RefCell<TreeCursor<'t>>,
-    current: Cell<Option<Node<'t>>>,
-    /// The significant children of `current`, once listed.
-    children: RefCell<Option<SmallVec<[Node<'t>; 8]>>>,
-    /// The node whose children [`Nodes::children`] listed last, and them: the statements of
-    /// one block, walked one after the other, each look at their siblings.
-    last: RefCell<Option<(Node<'t>, SmallVec<[Node<'t>; 8]>)>>,
+    /// By node id: where its children are in `listed`.
+    lists: RefCell<HashMap<usize, (u32, u32), BuildHasherDefault<IdHasher>>>,
+    /// Children, and whether each is significant, node after node.
+    listed: RefCell<Vec<(Node<'t>, bool)>>,
 }
 
 impl<'t> Nodes<'t> {
     pub fn new(root: Node<'t>, grammar: &'static Grammar) -> Nodes<'t> {
-        Nodes {
-            grammar,
-            cursor: RefCell::new(root.walk()),
-            current: Cell::new(None),
-            children: RefCell::new(None),
-            last: RefCell::new(None),
-        }
+        Nodes { grammar, cursor: RefCell::new(root.walk()), lists: RefCell::default(), listed: RefCell::default() }
     }
 
-    /// Moves to the walk's next node: its children are listed when a pattern first asks.
-    pub fn visit(&self, node: Node<'t>) {
-        self.current.set(Some(node));
-        self.children.borrow_mut().take();
+    /// The children of `node` that `keep` accepts (given each child and whether it is
+    /// significant), listed from tree-sitter the first time.
+    fn select(&self, node: Node<'t>, keep: impl Fn(&(Node<'t>, bool)) -> bool) -> SmallVec<[Node<'t>; 8]> {
+        let known = self.lists.borrow().get(&node.id()).copied();
+        let (start, end) = known.unwrap_or_else(|| {
+            let mut listed = self.listed.borrow_mut();
+            let start = listed.len() as u32;
+            let mut cursor = self.cursor.borrow_mut();
+            listed.extend(node.children(&mut cursor).map(|child| (child, significant(child, self.grammar))));
+            let range = (start, listed.len() as u32);
+            self.lists.borrow_mut().insert(node.id(), range);
+            range
+        });
+        let listed = self.listed.borrow();
+        listed[start as usize..end as usize].iter().filter(|child| keep(child)).map(|(child, _)| *child).collect()
     }
 
     /// Calls `f` with the significant children of `node`.
     fn with_children<R>(&self, node: Node<'t>, f: impl FnOnce(&[Node<'t>]) -> R) -> R {
-        if self.current.get() == Some(node) {
-            if self.children.borrow().is_none() {
-                let listed = self.list(node);
-                *self.children.borrow_mut() = Some(listed);
-            }
-            // Held while the pattern goes on below: it lists other nodes' children, never
-            // these again.
-            let shared = self.children.borrow();
-            return f(shared.as_deref().unwrap_or_default());
-        }
-        let children = self.list(node);
-        f(&children)
+        f(&self.select(node, |(_, significant)| *significant))
     }
 
-    fn list(&self, node: Node<'t>) -> SmallVec<[Node<'t>; 8]> {
-        let mut cursor = self.cursor.borrow_mut();
-        node.children(&mut cursor).filter(|child| significant(*child, self.grammar)).collect()
-    }
-
-    /// All the children of `node`, or those in `field`, with the shared cursor.
+    /// All the children of `node`, or those in `field`.
     pub fn children(&self, node: Node<'t>, field: Option<std::num::NonZeroU16>) -> SmallVec<[Node<'t>; 8]> {
-        let mut cursor = self.cursor.borrow_mut();
-        let Some(field) = field else {
-            let mut last = self.last.borrow_mut();
-            if let Some((listed, children)) = &*last
-                && *listed == node
-            {
-                return children.clone();
-            }
-            let children: SmallVec<[Node<'t>; 8]> = node.children(&mut cursor).collect();
-            *last = Some((node, children.clone()));
-            return children;
-        };
-        node.children_by_field_id(field, &mut cursor).collect()
+        match field {
+            Some(field) => node.children_by_field_id(field, &mut self.cursor.borrow_mut()).collect(),
+            None => self.select(node, |_| true),
+        }
+    }
+}
+
+/// Hashes node ids (addresses in the tree): a multiply and a fold, so that the low bits the
+/// table picks buckets with depend on every bit of the address.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_usize(&mut self, id: usize) {
+        self.write_u64(id as u64);
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        let mixed = (self.0 ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = mixed ^ (mixed >> 32);
     }
 }
 
@@ -454,7 +462,7 @@ impl<'t> Matcher<'_, 't> {
     ) -> bool {
         let Some(first) = patterns.get(p) else {
             // Unnamed tokens the pattern left out (a trailing `;`) do not stop a match.
-            return targets[t..].iter().all(|node| !node.is_named());
+            return targets[t..].iter().all(|node| skippable(*node));
         };
         let mark = env.mark();
         if let PNode::Multi { name } = first {
@@ -489,12 +497,19 @@ impl<'t> Matcher<'_, 't> {
                 return true;
             }
             env.reset(mark);
-            if target.is_named() {
+            if !skippable(*target) {
                 return false;
             }
         }
         false
     }
+}
+
+/// Whether a child of the code may be left out of a match: an unnamed token the pattern does
+/// not spell (smart strictness), or an `ERROR` node where tree-sitter recovered from a syntax
+/// error, which is matched around as ast-grep does (`x) as any` is still `$X as any`).
+fn skippable(node: Node<'_>) -> bool {
+    !node.is_named() || node.is_error()
 }
 
 /// The first node of `kind` in pre-order.

@@ -446,3 +446,16 @@ fn texts_a_match_needs_reject_only_what_cannot_match() {
     check("python", "rule: {pattern: 'lambda: $X'}", "«lambda: 1»\nx = 1\n");
     check("typescript", "rule: {pattern: 'await $X'}", "async function f() { «await g()»; }\n");
 }
+
+/// An `ERROR` child where tree-sitter recovered from a syntax error is matched around, as in
+/// ast-grep: the value and `as any` on either side of it still match `$X as any`.
+#[test]
+fn error_children_are_matched_around() {
+    check(
+        "typescript",
+        "rule: {pattern: '$X as any'}",
+        // tree-sitter-typescript: as_expression(identifier, ERROR(")"), "as", predefined_type),
+        // from effect's src/Data.ts, cut down.
+        "  <A extends { readonly _tag: string }>(): TaggedEnum.Constructor<A>\n      return tagged(«tag as string)\n  }) as any»",
+    );
+}
