@@ -70,8 +70,14 @@ impl<'t> Env<'t> {
 
 /// Equal code: the same tokens, whatever the whitespace between them (`x.y` and `x . y`).
 fn same_code(a: &Binding<'_>, b: &Binding<'_>, source: &str) -> bool {
-    if a.text(source) == b.text(source) {
+    let (a_text, b_text) = (a.text(source), b.text(source));
+    if a_text == b_text {
         return true;
+    }
+    // Equal tokens make equal texts once all whitespace is gone: most unequal bindings differ
+    // there already, without listing a token.
+    if !a_text.chars().filter(|c| !c.is_whitespace()).eq(b_text.chars().filter(|c| !c.is_whitespace())) {
+        return false;
     }
     let tokens = |binding: &Binding<'_>| {
         let mut out = Vec::new();
@@ -83,13 +89,18 @@ fn same_code(a: &Binding<'_>, b: &Binding<'_>, source: &str) -> bool {
     tokens(a) == tokens(b)
 }
 
+/// The texts of the leaves under `node`, in order (walked with a cursor: code can be deeper
+/// than the stack).
 fn collect_tokens<'s>(node: Node<'_>, source: &'s str, out: &mut Vec<&'s str>) {
-    if node.child_count() == 0 {
-        out.push(&source[node.byte_range()]);
-        return;
-    }
     let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        collect_tokens(child, source, out);
+    loop {
+        if !cursor.goto_first_child() {
+            out.push(&source[cursor.node().byte_range()]);
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() || cursor.node() == node {
+                    return;
+                }
+            }
+        }
     }
 }

@@ -26,6 +26,12 @@ fn metavariable_used_twice_binds_equal_code() {
     let body = "rule: {pattern: $X == $X}";
     check("javascript", body, "«a == a»; a == b; «x.y == x . y»; «f(1) == f( 1 )»;");
     check("python", body, "«a == a»\na == b\n");
+    // Comparing tokens does not recurse: bindings can be deeper than the stack.
+    let deep = |space: &str| format!("{}x{}", format!("({space}").repeat(20_000), ")".repeat(20_000));
+    let source = format!("«{} == {}»\n", deep(""), deep(" "));
+    check("python", body, &source);
+    // Same tokens but a string's inner space: not equal code.
+    check("python", body, "'a b' == 'a  b'\n");
 }
 
 #[test]
