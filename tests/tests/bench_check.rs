@@ -85,3 +85,38 @@ fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
         );
     }
 }
+
+/// `bench/instructions.sh` on the smoke corpora: a row of instruction counts and ratios per
+/// language, whatever they are.
+#[test]
+fn instruction_counts_run_on_every_language() {
+    let root = workspace();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("instructions");
+    let run = Command::new("bash")
+        .arg(root.join("bench/instructions.sh"))
+        .current_dir(&root)
+        .env("BENCH_SMOKE", "1")
+        .env("BENCH_OUT", &out)
+        .env("PRAXIS", binary("praxis"))
+        .env("FLOOR", binary("praxis-floor"))
+        .env("PRAXIS_CONFIG_DIR", home.path().join("config"))
+        .env("PRAXIS_CACHE_DIR", home.path().join("cache"))
+        .env("PRAXIS_NO_KEYRING", "1")
+        .env_remove("LANGUAGES")
+        .output()
+        .expect("bash runs bench/instructions.sh");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "bench/instructions.sh failed: {}\n{stderr}", run.status);
+    let summary = std::fs::read_to_string(out.join("summary.md")).expect("instructions.sh writes summary.md");
+    for language in ["python", "typescript", "rust", "go"] {
+        let row = summary
+            .lines()
+            .find(|line| line.starts_with(&format!("| {language} | bench/smoke/{language} |")))
+            .unwrap_or_else(|| panic!("no {language} row in\n{summary}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).filter(|cell| !cell.is_empty()).collect();
+        assert_eq!(cells.len(), 8, "{row}");
+        assert!(cells[2].parse::<u64>().is_ok_and(|floor| floor > 0), "a floor count in {row}");
+        assert!(cells[4].ends_with('x') && cells[7].ends_with('x'), "ratios in {row}");
+    }
+}
