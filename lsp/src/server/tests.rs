@@ -190,14 +190,11 @@ fn queued_changes_are_checked_once_for_the_last_version() {
     let (dir, state, uri) = setup();
     let slot = open(&state, &uri, "x = 1\n");
     let typed = ["p", "r", "i", "n", "t", "(", "x", ")", "\n"];
-    let mut at = 0;
     for (step, key) in typed.iter().enumerate() {
-        let edit = TextDocumentContentChangeEvent {
-            range: Some(Range::new(Position::new(1, at), Position::new(1, at))),
-            range_length: None,
-            text: (*key).into(),
-        };
-        at += 1;
+        // Each key typed after the one before, on the second line.
+        let at = Position::new(1, step as u32);
+        let edit =
+            TextDocumentContentChangeEvent { range: Some(Range::new(at, at)), range_length: None, text: (*key).into() };
         let version = step as i32 + 2;
         assert_eq!(slot.push(Message::Change { version, changes: vec![edit] }), step == 0, "one worker");
     }
