@@ -38,31 +38,37 @@ fn section<'a>(summary: &'a str, heading: &str) -> Vec<&'a str> {
         .collect()
 }
 
-#[test]
-fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
-    let root = workspace();
-    let home = tempfile::tempdir().unwrap();
-    let out = home.path().join("run");
+/// Runs `bench/<script>` on the smoke corpora with the debug binaries, Praxis's config and cache
+/// under `home`, and returns the `summary.md` it writes.
+fn smoke_run(root: &Path, script: &str, home: &Path) -> String {
+    let out = home.join("out");
     let run = Command::new("bash")
-        .arg(root.join("bench/run.sh"))
-        .current_dir(&root)
+        .arg(root.join("bench").join(script))
+        .current_dir(root)
         .env("BENCH_SMOKE", "1")
         .env("BENCH_OUT", &out)
         .env("PRAXIS", binary("praxis"))
         .env("FLOOR", binary("praxis-floor"))
-        .env("PRAXIS_CONFIG_DIR", home.path().join("config"))
-        .env("PRAXIS_CACHE_DIR", home.path().join("cache"))
+        .env("PRAXIS_CONFIG_DIR", home.join("config"))
+        .env("PRAXIS_CACHE_DIR", home.join("cache"))
         .env("PRAXIS_NO_KEYRING", "1")
         .env_remove("PRAXIS_TOKEN")
         .env_remove("PRAXIS_LLM_KEY")
         .env_remove("LANGUAGES")
         .env_remove("RUNS")
         .output()
-        .expect("bash runs bench/run.sh");
+        .unwrap_or_else(|err| panic!("bash runs bench/{script}: {err}"));
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "bench/run.sh failed: {}\n{stderr}", run.status);
+    assert!(run.status.success(), "bench/{script} failed: {}\n{stderr}", run.status);
+    std::fs::read_to_string(out.join("summary.md"))
+        .unwrap_or_else(|err| panic!("bench/{script} wrote no summary.md: {err}"))
+}
 
-    let summary = std::fs::read_to_string(out.join("summary.md")).expect("run.sh writes summary.md");
+#[test]
+fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
+    let root = workspace();
+    let home = tempfile::tempdir().unwrap();
+    let summary = smoke_run(&root, "run.sh", home.path());
     let languages = smoke_languages(&root);
     assert!(languages.iter().any(|(l, _)| l == "python"), "python has practices and a smoke corpus");
     for (language, practices) in &languages {
@@ -90,25 +96,8 @@ fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
 /// language, whatever they are.
 #[test]
 fn instruction_counts_run_on_every_language() {
-    let root = workspace();
     let home = tempfile::tempdir().unwrap();
-    let out = home.path().join("instructions");
-    let run = Command::new("bash")
-        .arg(root.join("bench/instructions.sh"))
-        .current_dir(&root)
-        .env("BENCH_SMOKE", "1")
-        .env("BENCH_OUT", &out)
-        .env("PRAXIS", binary("praxis"))
-        .env("FLOOR", binary("praxis-floor"))
-        .env("PRAXIS_CONFIG_DIR", home.path().join("config"))
-        .env("PRAXIS_CACHE_DIR", home.path().join("cache"))
-        .env("PRAXIS_NO_KEYRING", "1")
-        .env_remove("LANGUAGES")
-        .output()
-        .expect("bash runs bench/instructions.sh");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "bench/instructions.sh failed: {}\n{stderr}", run.status);
-    let summary = std::fs::read_to_string(out.join("summary.md")).expect("instructions.sh writes summary.md");
+    let summary = smoke_run(&workspace(), "instructions.sh", home.path());
     for language in ["python", "typescript", "rust", "go"] {
         let row = summary
             .lines()

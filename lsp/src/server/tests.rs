@@ -7,7 +7,7 @@ use praxis_engine::{Document, apply_suppressions};
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
 
 use super::convert::{Encoding, Positions};
-use super::documents::{Content, Message, Slot};
+use super::documents::{Content, Message, Slot, Source};
 use super::settings::{Config, Settings};
 use super::state::State;
 
@@ -114,7 +114,21 @@ fn change(state: &State, slot: &Slot, version: i32, change: TextDocumentContentC
     settle(state);
 }
 
-fn full_check(state: &State, root: &Path, text: &str) -> Vec<((usize, usize), String, String)> {
+/// Findings as the tests compare them: (range, practice, message), sorted.
+type Compared = Vec<((usize, usize), String, String)>;
+
+/// What a source document publishes, as the tests compare it.
+fn published(source: &Source) -> Compared {
+    let mut findings: Compared = source
+        .published
+        .iter()
+        .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
+        .collect();
+    findings.sort();
+    findings
+}
+
+fn full_check(state: &State, root: &Path, text: &str) -> Compared {
     let project = state.project(root).expect("the project loads");
     let set = project.set();
     let doc = Document::new(praxis_grammars::by_name("python").unwrap(), text);
@@ -152,17 +166,11 @@ fn incremental_results_equal_a_full_check() {
                 text: insert.to_owned(),
             };
             change(&state, &slot, step + 2, edit);
-            let (text, mut incremental) = {
+            let (text, incremental) = {
                 let open = slot.open();
                 let Content::Source(source) = &open.content else { unreachable!() };
-                let findings: Vec<_> = source
-                    .published
-                    .iter()
-                    .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
-                    .collect();
-                (source.doc.text().to_owned(), findings)
+                (source.doc.text().to_owned(), published(source))
             };
-            incremental.sort();
             let full = full_check(&state, dir.path(), &text);
             assert_eq!(incremental, full, "seed {seed}, step {step}, after inserting {insert:?} at {a}..{b}:\n{text}");
         }
@@ -207,13 +215,7 @@ fn queued_changes_are_checked_once_for_the_last_version() {
     let open = slot.open();
     assert_eq!(open.text(), "x = 1\nprint(x)\n");
     let Content::Source(source) = &open.content else { unreachable!() };
-    let mut published: Vec<_> = source
-        .published
-        .iter()
-        .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
-        .collect();
-    published.sort();
-    let text = open.text().to_owned();
+    let (published, text) = (published(source), open.text().to_owned());
     drop(open);
     let full = full_check(&state, dir.path(), &text);
     assert!(!full.is_empty(), "the burst typed a violation");
@@ -365,13 +367,7 @@ fn session(seed: u64) {
         for (uri, slot) in state.documents().all() {
             let open = slot.open();
             let Content::Source(source) = &open.content else { continue };
-            let mut published: Vec<_> = source
-                .published
-                .iter()
-                .map(|f| ((f.range.start, f.range.end), f.practice.to_string(), f.message.clone()))
-                .collect();
-            published.sort();
-            let text = source.doc.text().to_owned();
+            let (published, text) = (published(source), source.doc.text().to_owned());
             drop(open);
             let full = full_check(&state, dir.path(), &text);
             assert_eq!(published, full, "seed {seed}: {} diverged from a full check:\n{text}", uri.as_str());
