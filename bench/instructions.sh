@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Instructions executed (valgrind's callgrind) by the parse floor and by `praxis check` with all
-# of a language's practices (40) and with its 8-practice subset, one thread, on one package of
-# each corpus. Counts do not move with the machine's load or clock, which the CPU times of
+# Instructions executed (valgrind's callgrind) by the parse floor, by the floor plus one cursor
+# walk of every tree (`praxis-floor --walk`: the least any checker of trees adds), and by
+# `praxis check` with all of a language's practices (40) and with its 8-practice subset, one
+# thread, on one package of each corpus. Counts do not move with the machine's load or clock, which the CPU times of
 # bench/run.sh do (on a shared 2-core VM, by 20 % between identical runs): this is the figure
 # to compare commits and to read the 1.2x and 1.4x targets against.
 #
@@ -55,8 +56,8 @@ summary="$OUT/summary.md"
     echo
     echo "$(date -u +%F), $(nproc) cores, $("$PRAXIS" --version), valgrind $(valgrind --version)."
     echo
-    echo "| language | package | floor (M instr.) | praxis, 40 | 40 / floor | praxis, 8 | 8 / floor | 40 / 8 |"
-    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| language | package | floor (M instr.) | floor + walk | walk / floor | praxis, 40 | 40 / floor | praxis, 8 | 8 / floor | 40 / 8 |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } >"$summary"
 for language in "${langs[@]}"; do
     corpus="bench/work/corpus/$language/${PACKAGE[$language]}"
@@ -64,11 +65,13 @@ for language in "${langs[@]}"; do
     [[ -d $corpus ]] || die "no corpus at $corpus; fetch it: bash bench/corpus.sh $language"
     echo "instructions.sh: $language ($corpus)" >&2
     floor=$(count "$FLOOR" --jobs 1 --language "$language" "$corpus")
+    walked=$(count "$FLOOR" --jobs 1 --walk --language "$language" "$corpus")
     check() { count "$PRAXIS" check "$corpus" --practices "$1" --format json --fail-on never --jobs 1 --no-cache; }
     all=$(check "bench/rules/$language")
     eight=$(check "$OUT/rules/$language/praxis-8")
-    awk -v l="$language" -v p="${corpus#bench/work/corpus/$language/}" -v f="$floor" -v a="$all" -v e="$eight" 'BEGIN {
-        printf "| %s | %s | %d | %d | %.2fx | %d | %.2fx | %.2fx |\n", l, p, f, a, a / f, e, e / f, a / e
+    awk -v l="$language" -v p="${corpus#bench/work/corpus/$language/}" -v f="$floor" -v w="$walked" \
+        -v a="$all" -v e="$eight" 'BEGIN {
+        printf "| %s | %s | %d | %d | %.2fx | %d | %.2fx | %d | %.2fx | %.2fx |\n", l, p, f, w, w / f, a, a / f, e, e / f, a / e
     }' >>"$summary"
 done
 cat "$summary"

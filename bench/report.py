@@ -3,9 +3,10 @@
 
     python3 bench/report.py OUT CORES SMOKE LANGUAGE...
 
-Reads OUT/times.tsv (one line per timed run; run 0 is the warm-up and is not counted) and the
+Reads OUT/times.tsv (one line per timed run; run 0 is the warm-up and is not counted), the
 warm-up outputs OUT/<language>-<config>.json: the floor's totals, praxis' `--format json`
-(findings[].practice) and ast-grep's `--json=compact` (ruleId). Every time is the median over
+(findings[].practice) and ast-grep's `--json=compact` (ruleId), and for the result cache's runs
+OUT/cache-<language>-changed.tsv (the changed file's path and size). Every time is the median over
 the runs, every RSS the largest; ratios to the floor compare like with like (same language,
 same thread count).
 """
@@ -100,6 +101,7 @@ def main():
                 c8, call = stats((language, tool, "8", threads))[0], stats((language, tool, "all", threads))[0]
                 print(f"| {tool} | {threads_label(threads)} | {c8:.2f} | {call:.2f} | {ratio(call, c8)} |")
 
+        cached = cache(out, language, count, stats, ratio, runs)
         equal, totals = findings(out, language, count, floor)
         all_equal &= equal
         p1 = stats((language, "praxis", "all", "1"))[0]
@@ -109,20 +111,51 @@ def main():
         a1 = stats((language, "ast-grep", "all", "1"))[0]
         p8 = stats((language, "praxis", "8", "1"))[0]
         summary.append((language, floor["files"], mb, count, ratio(p1, f1), ratio(pd, fd),
-                        ratio(a1, f1), ratio(p1, a1), ratio(p1, p8), totals, equal))
+                        ratio(a1, f1), ratio(p1, a1), ratio(p1, p8), cached, totals, equal))
 
     print("## All languages\n")
     print(f"CPU ratios to the parse floor with all practices; praxis targets: at most 1.2x the floor, "
-          f"8 -> all practices at most 1.4x. Default threads: {cores} cores.\n")
+          f"8 -> all practices at most 1.4x, an unchanged re-run from the result cache at most 0.10x "
+          f"a first run. Default threads: {cores} cores.\n")
     print("| language | files | MB | practices | praxis / floor, 1 thread | praxis / floor, default "
           "| ast-grep / floor, 1 thread | praxis / ast-grep, 1 thread | praxis 8 -> all, 1 thread "
-          "| findings praxis / ast-grep | per-rule counts |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for (language, files, mb, count, pf1, pfd, af1, pa1, p81, (pt, at), equal) in summary:
+          "| cached re-run / first run | findings praxis / ast-grep | per-rule counts |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for (language, files, mb, count, pf1, pfd, af1, pa1, p81, cached, (pt, at), equal) in summary:
         print(f"| {language} | {files} | {mb:.1f} | {count} | {pf1} | {pfd} | {af1} | {pa1} | {p81} "
-              f"| {pt} / {at} | {'equal' if equal else 'differ'} |")
+              f"| {cached} | {pt} / {at} | {'equal' if equal else 'differ'} |")
     print()
     print("All per-rule counts equal." if all_equal else "Some counts differ: see above.")
+
+
+def cache(out, language, count, stats, ratio, runs):
+    """Prints the result cache's table of one language; returns unchanged / first (CPU)."""
+    if (language, "cache", "first", "1") not in runs:
+        return "n/a"
+    path, size = (out / f"cache-{language}-changed.tsv").read_text().split("\t")
+    first = stats((language, "cache", "first", "1"))
+    print(f"\n### Result cache, {language} ({count} practices, 1 thread; target: an unchanged "
+          f"re-run at most 0.10x a first run's CPU)\n")
+    print("| run | median CPU s | median wall s | CPU / first run | runs |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    shown = (("first", "first run (empty cache folder)"), ("unchanged", "unchanged re-run"),
+             ("one-changed", f"one file changed (`{path}`, {int(size) / 1024:.0f} KiB)"))
+    for run, label in shown:
+        cpu, wall, _, n = stats((language, "cache", run, "1"))
+        print(f"| {label} | {cpu:.2f} | {wall:.2f} | {ratio(cpu, first[0])} | {n} |")
+    cpu, wall, _, n = stats((language, "praxis", "all", "1"))
+    print(f"| `--no-cache` (the praxis row above) | {cpu:.2f} | {wall:.2f} | {ratio(cpu, first[0])} | {n} |")
+
+    def counts(label):
+        doc = json.loads((out / f"{language}-{label}.json").read_text())
+        return collections.Counter(f["practice"] for f in doc["findings"])
+
+    plain = counts("praxis-all-t1")
+    same = [run for run, _ in shown if counts(f"cache-{run}-t1") == plain]
+    other = [run for run, _ in shown if run not in same]
+    print(f"\nPer-rule counts equal to `--no-cache`'s: {', '.join(same) or 'none'}"
+          f"{'; they differ: ' + ', '.join(other) if other else ''}.")
+    return ratio(stats((language, "cache", "unchanged", "1"))[0], first[0])
 
 
 def findings(out, language, count, floor):

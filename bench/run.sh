@@ -15,7 +15,15 @@
 #   praxis check CORPUS --practices DIR --format json --fail-on never [--jobs 1]
 #   ast-grep scan -c DIR/sgconfig.yml CORPUS --json=compact [--threads 1]
 #
-# with all the language's practices (40) and with its 8-practice subset (subset-8.txt). One
+# with all the language's practices (40) and with its 8-practice subset (subset-8.txt); and,
+# when praxis has its result cache, three more, one thread, 40 practices, on a copy of the
+# corpus in the output folder with a cache folder of their own:
+#
+#   cache first        praxis check COPY … --jobs 1 --cache-dir EMPTY     (a first run: checks, fills)
+#   cache unchanged    praxis check COPY … --jobs 1 --cache-dir WARM      (an unchanged re-run)
+#   cache one-changed  the same after one line is appended to the copy's largest file
+#
+# One
 # warm-up run of every configuration (its output kept for the finding counts), then RUNS rounds
 # that run every configuration once each (round-robin, so that a slow spell of the machine hits
 # all of them alike), stdout to /dev/null. GNU time records user + sys CPU seconds, wall
@@ -133,6 +141,9 @@ printf '%s\n' "$(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /pro
 # language|tool|rules|threads; tool is floor, praxis or ast-grep; rules is all or 8 (floor: -);
 # threads is 1 or "default".
 
+# tool "cache" runs praxis with its result cache; its rules field names the run: first,
+# unchanged or one-changed (all practices, one thread).
+
 CONFIGS=()
 for language in "${LANGS[@]}"; do
     for threads in 1 default; do
@@ -143,7 +154,31 @@ for language in "${LANGS[@]}"; do
             done
         done
     done
+    if [[ ${#PRAXIS_FLAGS[@]} -gt 0 ]]; then
+        for run in first unchanged one-changed; do
+            CONFIGS+=("$language|cache|$run|1")
+        done
+    fi
 done
+
+# The cache runs read a copy of the corpus, so that the changed file is never the corpus's own.
+declare -A CHANGED # language -> the copy's largest file, the one the one-changed run edits
+declare -A EXTENSION=([python]=py [typescript]=ts [rust]=rs [go]=go)
+declare -A COMMENT=([python]="#" [typescript]="//" [rust]="//" [go]="//")
+if [[ ${#PRAXIS_FLAGS[@]} -gt 0 ]]; then
+    for language in "${LANGS[@]}"; do
+        copy=$OUT/cache-corpus/$language
+        mkdir -p "$(dirname "$copy")"
+        cp -a "$(corpus_of "$language")" "$copy"
+        [[ -n ${EXTENSION[$language]:-} ]] || die "run.sh does not know how to change a $language file"
+        changed=$(find "$copy" -type f -name "*.${EXTENSION[$language]}" -printf '%s %p\n' |
+            sort -n | tail -n 1 | cut -d' ' -f2-)
+        [[ -n $changed ]] || die "no $language file to change in $copy"
+        cp "$changed" "$OUT/cache-$language.orig"
+        CHANGED[$language]=$changed
+        printf '%s\t%s\n' "${changed#"$copy"/}" "$(stat -c %s "$changed")" >"$OUT/cache-$language-changed.tsv"
+    done
+fi
 
 label_of() { # config -> a file-name-safe label
     local language tool rules threads
@@ -170,6 +205,11 @@ command_for() { # language tool rules threads -> the command, one word per line
         printf '%s\n' "$AST_GREP" scan -c "$dir/sgconfig.yml" "$corpus" --json=compact
         [[ $threads == 1 ]] && printf '%s\n' --threads 1
         ;;
+    cache)
+        dir=$OUT/cache/$language-warm; [[ $rules == first ]] && dir=$OUT/cache/$language-first
+        printf '%s\n' "$PRAXIS" check "$OUT/cache-corpus/$language" --practices "bench/rules/$language" \
+            --format json --fail-on never --jobs 1 --cache-dir "$dir"
+        ;;
     esac
     return 0
 }
@@ -181,6 +221,13 @@ run_one() { # config run-number stdout-file
     IFS='|' read -r language tool rules threads <<<"$1"
     label=$(label_of "$1")
     mapfile -t cmd < <(command_for "$language" "$tool" "$rules" "$threads")
+    if [[ $tool == cache && $rules == first ]]; then
+        rm -rf "$OUT/cache/$language-first"
+    elif [[ $tool == cache && $rules == one-changed ]]; then
+        # A line the cache has never seen, so that exactly this file is checked again.
+        { cat "$OUT/cache-$language.orig"; printf '\n%s changed for run %s\n' "${COMMENT[$language]}" "$2"; } \
+            >"${CHANGED[$language]}"
+    fi
     /usr/bin/time -f '%U %S %e %M' -o "$OUT/time.txt" "${cmd[@]}" >"$3" 2>"$OUT/$label.stderr" \
         || rc=$?
     # ast-grep exits 1 when a rule of severity error matched; praxis with --fail-on never
@@ -189,6 +236,9 @@ run_one() { # config run-number stdout-file
         say "run.sh: $label exited with $rc: ${cmd[*]}"
         sed -n '1,20p' "$OUT/$label.stderr" >&2
         exit 1
+    fi
+    if [[ $tool == cache && $rules == one-changed ]]; then
+        cp "$OUT/cache-$language.orig" "${CHANGED[$language]}"
     fi
     read -r user sys wall rss < <(tail -n 1 "$OUT/time.txt")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \

@@ -85,6 +85,22 @@ fn smoke_run_reports_floor_ratios_and_per_rule_counts() {
             .iter()
             .filter(|line| line.starts_with("| ") && !line.starts_with("| rule") && !line.starts_with("| ---"));
         assert!(rows.count() > *practices, "a count per practice and a total for {language}:\n{summary}");
+        let cache = section(
+            &summary,
+            &format!(
+                "### Result cache, {language} ({practices} practices, 1 thread; target: an unchanged re-run at most \
+                 0.10x a first run's CPU)"
+            ),
+        );
+        for run in ["| first run", "| unchanged re-run", "| one file changed", "Per-rule counts equal"] {
+            assert!(cache.iter().any(|line| line.starts_with(run)), "no `{run}` for {language}'s cache:\n{summary}");
+        }
+        assert!(
+            cache
+                .iter()
+                .any(|line| line.starts_with("Per-rule counts equal to `--no-cache`'s: first, unchanged, one-changed")),
+            "the cached runs find what a run without the cache finds, on {language}:\n{summary}"
+        );
         assert!(
             summary.lines().any(|line| line.starts_with(&format!("| {language} | "))),
             "no {language} row in the table over all languages:\n{summary}"
@@ -104,8 +120,9 @@ fn instruction_counts_run_on_every_language() {
             .find(|line| line.starts_with(&format!("| {language} | bench/smoke/{language} |")))
             .unwrap_or_else(|| panic!("no {language} row in\n{summary}"));
         let cells: Vec<&str> = row.split('|').map(str::trim).filter(|cell| !cell.is_empty()).collect();
-        assert_eq!(cells.len(), 8, "{row}");
-        assert!(cells[2].parse::<u64>().is_ok_and(|floor| floor > 0), "a floor count in {row}");
-        assert!(cells[4].ends_with('x') && cells[7].ends_with('x'), "ratios in {row}");
+        assert_eq!(cells.len(), 10, "{row}");
+        let count = |cell: &str| cell.parse::<u64>().unwrap_or_else(|_| panic!("a count in {row}"));
+        assert!(count(cells[2]) > 0 && count(cells[3]) >= count(cells[2]), "the walk adds to the floor in {row}");
+        assert!([4, 6, 8, 9].iter().all(|&ratio| cells[ratio].ends_with('x')), "ratios in {row}");
     }
 }

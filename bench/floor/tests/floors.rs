@@ -25,6 +25,17 @@ fn the_parse_floor_reads_and_parses_every_file_of_the_language() {
     );
     assert_eq!(report["files"], python, "{report}");
     assert!(report["nodes"].as_u64().is_some_and(|nodes| nodes > 100), "{report}");
+    assert!(report.get("visited").is_none(), "{report}");
+
+    // With --walk, the cursor visits every node the tree counts, each once.
+    let walked = json(
+        Command::new(env!("CARGO_BIN_EXE_praxis-floor"))
+            .args(["--jobs", "1", "--walk", "--language", "python"])
+            .arg(&smoke)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(walked["visited"], report["nodes"], "{walked}");
 }
 
 #[test]
