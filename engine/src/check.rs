@@ -403,27 +403,51 @@ fn widen(doc: &Document, changed: &Range<usize>, kinds: &[u16]) -> Range<usize> 
 /// The range covering the outermost nodes of one of `kinds` in `tree` that hold (or touch)
 /// byte `at`.
 fn outermost(tree: &tree_sitter::Tree, at: usize, kinds: &[u16], grammar: &Grammar) -> Option<Range<usize>> {
-    let holds = |range: Range<usize>| range.start <= at && at <= range.end;
     let mut cursor = tree.walk();
-    let mut stack = vec![cursor.node()];
     let mut found: Option<Range<usize>> = None;
     // Through every node holding `at` (at a boundary, both neighbours do), down to the first
-    // of `kinds` on each path.
-    while let Some(node) = stack.pop() {
-        if kinds.binary_search(&grammar.kind(node)).is_ok() {
+    // of `kinds` on each path; the root holds everything.
+    loop {
+        let node = cursor.node();
+        let holds = cursor.depth() == 0 || (node.start_byte() <= at && at <= node.end_byte());
+        let kind = holds && kinds.binary_search(&grammar.kind(node)).is_ok();
+        if kind {
             let range = node.byte_range();
             found = Some(found.map_or(range.clone(), |found| found.start.min(range.start)..found.end.max(range.end)));
+        }
+        if holds && !kind && first_child_from(&mut cursor, at) {
             continue;
         }
-        stack.extend(node.children(&mut cursor).filter(|child| holds(child.byte_range())));
+        // A sibling that starts after `at` cannot hold it, nor can the ones after it.
+        loop {
+            if cursor.goto_next_sibling() && cursor.node().start_byte() <= at {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
     }
-    found
+}
+
+/// Moves `cursor` to the first child of its node that ends at or after byte `at`, past the
+/// children before it without visiting each (tree-sitter sums their lengths): a node with
+/// thousands of children, like a long file's root, costs an edit nothing for the children
+/// before the edit. False when there is none.
+fn first_child_from(cursor: &mut tree_sitter::TreeCursor<'_>, at: usize) -> bool {
+    match at.checked_sub(1) {
+        // The first child whose end is after `at - 1`.
+        Some(before) => cursor.goto_first_child_for_byte(before).is_some(),
+        None => cursor.goto_first_child(),
+    }
 }
 
 /// Visits every node overlapping `region` (all nodes without one) in pre-order, with its
-/// ancestors (root first).
+/// ancestors (root first). Siblings that end before the region or start after it are skipped
+/// without a visit, so an edit costs the nodes around it, not the length of the file.
 fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl FnMut(Node<'t>, &[Node<'t>])) {
     let overlaps = |node: Node<'_>| region.is_none_or(|region| overlaps(&node.byte_range(), region));
+    let beyond = |node: Node<'_>| region.is_some_and(|region| node.start_byte() > region.end);
     let mut cursor = doc.tree().walk();
     let mut path: Vec<Node<'t>> = Vec::new();
     loop {
@@ -432,12 +456,12 @@ fn walk<'t>(doc: &'t Document, region: Option<&Range<usize>>, mut visit: impl Fn
         if inside {
             visit(node, &path);
         }
-        if inside && cursor.goto_first_child() {
+        if inside && first_child_from(&mut cursor, region.map_or(0, |region| region.start)) {
             path.push(node);
             continue;
         }
         loop {
-            if cursor.goto_next_sibling() {
+            if cursor.goto_next_sibling() && !beyond(cursor.node()) {
                 break;
             }
             if !cursor.goto_parent() {
