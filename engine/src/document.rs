@@ -19,6 +19,9 @@ pub struct Document {
     /// The tree as the text was last checked (edited along with the text since), while edits
     /// since then wait to be checked: a re-check looks at what changed in both trees.
     before: Option<Tree>,
+    /// The span of the edits applied since the last parse (see [`Document::apply`]), in the
+    /// current text's positions.
+    unparsed: Option<Range<usize>>,
 }
 
 impl std::fmt::Debug for Document {
@@ -32,7 +35,7 @@ impl Document {
     pub fn new(language: &'static Language, text: impl Into<String>) -> Document {
         let text = text.into();
         let tree = grammar::parse(language, &text, None);
-        Document { language, text, tree, lines: OnceLock::new(), before: None }
+        Document { language, text, tree, lines: OnceLock::new(), before: None, unparsed: None }
     }
 
     pub fn language(&self) -> &'static Language {
@@ -58,16 +61,26 @@ impl Document {
     }
 
     /// Replaces the bytes in `range` by `new_text` and reparses incrementally (afresh while the
-    /// text has a syntax error, see below). Returns the byte
-    /// ranges of the new text whose syntax changed, the edited range included, so that a caller
-    /// can re-match only there. tree-sitter's changed ranges miss some changes of error recovery
-    /// (an error node that moves, a missing token, which covers no text), so the error nodes of
-    /// the trees before and after the edit are counted as changed too.
+    /// text has a syntax error, see [`Document::reparse`]): [`Document::apply`], then
+    /// [`Document::reparse`]. Returns the byte ranges of the new text whose syntax changed.
     ///
     /// # Panics
     ///
     /// If `range` is out of bounds or does not fall on character boundaries.
     pub fn edit(&mut self, range: Range<usize>, new_text: &str) -> Vec<Range<usize>> {
+        self.apply(range, new_text);
+        self.reparse()
+    }
+
+    /// Replaces the bytes in `range` by `new_text` in the text and its line index, and moves the
+    /// trees' positions along, without parsing: a run of edits (the keys of a burst, taken as
+    /// one message) is applied one by one and parsed once, by [`Document::reparse`]. Until then
+    /// [`Document::tree`] is the tree of the text before the edits.
+    ///
+    /// # Panics
+    ///
+    /// If `range` is out of bounds or does not fall on character boundaries.
+    pub fn apply(&mut self, range: Range<usize>, new_text: &str) {
         self.lines();
         let lines = self.lines.get_mut().unwrap_or_else(|| unreachable!("built just above"));
         let start_position = lines.point(range.start);
@@ -87,6 +100,32 @@ impl Document {
         if let Some(before) = &mut self.before {
             before.edit(&edit);
         }
+        // Where an earlier edit's span lands in the new text: what lies after the edit moves
+        // by its change in length, what it replaced becomes what it inserted.
+        let moved = |at: usize| {
+            if at <= range.start {
+                at
+            } else if at >= range.end {
+                at - range.len() + new_text.len()
+            } else {
+                new_end
+            }
+        };
+        let span = self
+            .unparsed
+            .take()
+            .map_or(range.start..new_end, |span| moved(span.start).min(range.start)..moved(span.end).max(new_end));
+        self.unparsed = Some(span);
+    }
+
+    /// Parses the text after the edits [`Document::apply`] made since the last parse,
+    /// incrementally, and returns the byte ranges of the new text whose syntax changed, the
+    /// edited span included, so that a caller can re-match only there. tree-sitter's changed
+    /// ranges miss some changes of error recovery (an error node that moves, a missing token,
+    /// which covers no text), so the error nodes of the trees before and after the edits are
+    /// counted as changed too. Nothing to parse: no ranges.
+    pub fn reparse(&mut self) -> Vec<Range<usize>> {
+        let Some(edited) = self.unparsed.take() else { return Vec::new() };
         let mut tree = grammar::parse(self.language, &self.text, Some(&self.tree));
         if tree.root_node().has_error() {
             // Error recovery is not the same when reparsing: the reparsed tree can differ from a
@@ -100,7 +139,7 @@ impl Document {
         let errors_after = error_ranges(&tree);
         let mut changed: Vec<Range<usize>> =
             self.tree.changed_ranges(&tree).map(|r| r.start_byte..r.end_byte).collect();
-        changed.push(range.start..new_end);
+        changed.push(edited);
         changed.extend(errors_before);
         changed.extend(errors_after);
         let old = std::mem::replace(&mut self.tree, tree);

@@ -386,13 +386,7 @@ fn edited_code_refinds_what_a_fresh_check_finds() {
         let mut doc = Document::new(python, start);
         let mut raw = set.find(&doc, None, None).findings;
         for _ in 0..8 {
-            let text = doc.text().to_owned();
-            let boundaries: Vec<usize> = (0..=text.len()).filter(|at| text.is_char_boundary(*at)).collect();
-            let a = boundaries[rng.below(boundaries.len())];
-            let b = boundaries[rng.below(boundaries.len())];
-            let edit = a.min(b)..a.max(b).min(a.min(b) + 12);
-            let edit = edit.start..boundaries.iter().copied().rev().find(|at| *at <= edit.end).unwrap_or(edit.start);
-            let inserted: String = (0..rng.below(3)).map(|_| rng.pick(PYTHON_PIECES)).collect();
+            let (edit, inserted) = random_edit(rng, doc.text());
             let delta = inserted.len() as isize - edit.len() as isize;
             let previous = shifted(raw, &edit, delta);
             let changed = doc.edit(edit.clone(), &inserted);
@@ -406,6 +400,52 @@ fn edited_code_refinds_what_a_fresh_check_finds() {
                 (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice))
             });
             assert_eq!(raw, full, "after replacing {edit:?} with {inserted:?}:\n{}", doc.text());
+        }
+    });
+}
+
+/// A range of `text` (on character boundaries, up to 12 bytes) and what replaces it.
+fn random_edit(rng: &mut Rng, text: &str) -> (Range<usize>, String) {
+    let boundaries: Vec<usize> = (0..=text.len()).filter(|at| text.is_char_boundary(*at)).collect();
+    let a = boundaries[rng.below(boundaries.len())];
+    let b = boundaries[rng.below(boundaries.len())];
+    let edit = a.min(b)..a.max(b).min(a.min(b) + 12);
+    let edit = edit.start..boundaries.iter().copied().rev().find(|at| *at <= edit.end).unwrap_or(edit.start);
+    let inserted: String = (0..rng.below(3)).map(|_| rng.pick(PYTHON_PIECES)).collect();
+    (edit, inserted)
+}
+
+/// The language server takes the changes queued behind a check as one message: each is applied
+/// to the text, and the text is parsed once for all of them.
+#[test]
+fn bursts_of_edits_parsed_once_refind_what_a_fresh_check_finds() {
+    let set = operator_set();
+    let python = praxis_grammars::by_name("python").unwrap();
+    fuzz("bursts", 100, &[], |rng| {
+        let start: String = (0..rng.below(30)).map(|_| rng.pick(PYTHON_PIECES)).collect();
+        let mut doc = Document::new(python, start);
+        let mut raw = set.find(&doc, None, None).findings;
+        for _ in 0..6 {
+            let mut edits = Vec::new();
+            for _ in 0..=rng.below(4) {
+                let (edit, inserted) = random_edit(rng, doc.text());
+                let delta = inserted.len() as isize - edit.len() as isize;
+                raw = shifted(raw, &edit, delta);
+                doc.apply(edit.clone(), &inserted);
+                edits.push((edit, inserted));
+            }
+            // The edited span is among the changed ranges, so they are never empty.
+            let changed = doc.reparse();
+            let region = changed
+                .iter()
+                .fold(changed[0].clone(), |all, range| all.start.min(range.start)..all.end.max(range.end));
+            raw = set.refind(&mut doc, None, region, raw).findings;
+            let fresh = Document::new(python, doc.text().to_owned());
+            let mut full = set.find(&fresh, None, None).findings;
+            full.sort_by(|a, b| {
+                (a.range.start, a.range.end, &a.practice).cmp(&(b.range.start, b.range.end, &b.practice))
+            });
+            assert_eq!(raw, full, "after the edits {edits:?}:\n{}", doc.text());
         }
     });
 }

@@ -346,13 +346,14 @@ impl State {
                     let delta = change.text.len() as isize - edit.len() as isize;
                     shift_findings(&mut source.raw, &edit, delta);
                     touched = touched.map(|region| shift_range(region, &edit, delta));
-                    let changed = source.doc.edit(edit, &change.text);
-                    for range in changed {
-                        touched = Some(match touched {
-                            Some(region) => region.start.min(range.start)..region.end.max(range.end),
-                            None => range,
-                        });
-                    }
+                    source.doc.apply(edit, &change.text);
+                }
+                // All the changes of the message (a burst's keys come as one) parsed once.
+                for range in source.doc.reparse() {
+                    touched = Some(match touched {
+                        Some(region) => region.start.min(range.start)..region.end.max(range.end),
+                        None => range,
+                    });
                 }
             }
         }
