@@ -63,7 +63,7 @@ where
     let reading = tokio::spawn(async move {
         let mut stdin = BufReader::new(stdin);
         loop {
-            match read(&mut stdin).await {
+            match read(&mut stdin, Side::Client).await {
                 Read::Message(body) => {
                     if to_server.write_all(&frame(&body)).await.is_err() {
                         break;
@@ -110,7 +110,7 @@ where
                     continue;
                 }
             },
-            message = read(&mut from_server) => match message {
+            message = read(&mut from_server, Side::Server) => match message {
                 Read::Message(body) => frame(&body),
                 Read::Bad { .. } | Read::End => break,
             },
@@ -126,9 +126,20 @@ where
     let _ = stdout.flush().await;
 }
 
-/// Reads the next message: its headers, then its body, checked to be a JSON-RPC message. A line
-/// that is not a header is answered on its own, so that the message after it is found again.
-async fn read<R: tokio::io::AsyncBufRead + Unpin>(input: &mut R) -> Read {
+/// Whose frames a reader reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Side {
+    /// The client's, checked to be JSON-RPC messages before the protocol layer sees them.
+    Client,
+    /// The protocol layer's own, taken as they are: parsing them again would cost a keystroke
+    /// as much as the answer (a publish of a thousand diagnostics is half a megabyte of JSON).
+    Server,
+}
+
+/// Reads the next message: its headers, then its body, checked to be a JSON-RPC message when it
+/// comes from the client. A line that is not a header is answered on its own, so that the
+/// message after it is found again.
+async fn read<R: tokio::io::AsyncBufRead + Unpin>(input: &mut R, side: Side) -> Read {
     let mut length: Option<usize> = None;
     let mut lines = 0;
     loop {
@@ -153,7 +164,7 @@ async fn read<R: tokio::io::AsyncBufRead + Unpin>(input: &mut R) -> Read {
         let text = text.trim_end_matches(['\r', '\n']);
         if text.is_empty() {
             match length {
-                Some(length) => return body(input, length).await,
+                Some(length) => return body(input, length, side).await,
                 // Blank lines between messages are tolerated.
                 None if lines == 0 => continue,
                 None => return bad(PARSE_ERROR, Value::Null, "a message without a Content-Length header".into()),
@@ -189,8 +200,8 @@ fn bad(code: i64, id: Value, message: String) -> Read {
     Read::Bad { code, id, message }
 }
 
-/// Reads a body of `length` bytes and checks it.
-async fn body<R: AsyncRead + Unpin>(input: &mut R, length: usize) -> Read {
+/// Reads a body of `length` bytes and checks it, when it is the client's.
+async fn body<R: AsyncRead + Unpin>(input: &mut R, length: usize, side: Side) -> Read {
     if length > MAX_FRAME {
         // Skipped unread, so that the next message is found again.
         let skipped = tokio::io::copy(&mut input.take(length as u64), &mut tokio::io::sink()).await;
@@ -202,6 +213,9 @@ async fn body<R: AsyncRead + Unpin>(input: &mut R, length: usize) -> Read {
     let mut body = vec![0; length];
     if input.read_exact(&mut body).await.is_err() {
         return Read::End;
+    }
+    if side == Side::Server {
+        return Read::Message(body);
     }
     // Exactly what the protocol layer accepts: a request, a notification or a response. Tried
     // first, so that a good message (a whole document, on open) is parsed here once.
@@ -228,7 +242,7 @@ mod tests {
         let mut reader = BufReader::new(input);
         let mut out = Vec::new();
         loop {
-            let next = read(&mut reader).await;
+            let next = read(&mut reader, Side::Client).await;
             let end = next == Read::End;
             out.push(next);
             if end {
@@ -265,6 +279,18 @@ mod tests {
         assert_eq!(reads[1], Read::Message(good.to_vec()));
         assert!(matches!(&reads[4], Read::Bad { id, .. } if *id == json!(7)), "{:?}", reads[4]);
         assert_eq!(reads.last(), Some(&Read::End));
+    }
+
+    #[tokio::test]
+    async fn the_protocol_layers_frames_are_passed_on_unparsed() {
+        // Its bodies are the protocol layer's own JSON: only the client's are checked.
+        let body = br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{}}"#;
+        let mut input = frame(body);
+        input.extend_from_slice(&frame(b"{not json"));
+        let mut reader = BufReader::new(&input[..]);
+        assert_eq!(read(&mut reader, Side::Server).await, Read::Message(body.to_vec()));
+        assert_eq!(read(&mut reader, Side::Server).await, Read::Message(b"{not json".to_vec()));
+        assert_eq!(read(&mut reader, Side::Server).await, Read::End);
     }
 
     /// Fuzz target: random streams of frame pieces, for `FUZZ_SECONDS` (else 300 streams).
