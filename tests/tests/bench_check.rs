@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use support::{binary, workspace};
+use support::{binary, isolated, workspace};
 
 /// The languages the smoke run measures, with their number of practices: those with practices
 /// in `bench/rules/<language>/` and a smoke corpus in `bench/smoke/<language>/`, as `run.sh`
@@ -42,18 +42,14 @@ fn section<'a>(summary: &'a str, heading: &str) -> Vec<&'a str> {
 /// under `home`, and returns the `summary.md` it writes.
 fn smoke_run(root: &Path, script: &str, home: &Path) -> String {
     let out = home.join("out");
-    let run = Command::new("bash")
+    let mut command = Command::new("bash");
+    let run = isolated(&mut command, home)
         .arg(root.join("bench").join(script))
         .current_dir(root)
         .env("BENCH_SMOKE", "1")
         .env("BENCH_OUT", &out)
         .env("PRAXIS", binary("praxis"))
         .env("FLOOR", binary("praxis-floor"))
-        .env("PRAXIS_CONFIG_DIR", home.join("config"))
-        .env("PRAXIS_CACHE_DIR", home.join("cache"))
-        .env("PRAXIS_NO_KEYRING", "1")
-        .env_remove("PRAXIS_TOKEN")
-        .env_remove("PRAXIS_LLM_KEY")
         .env_remove("LANGUAGES")
         .env_remove("RUNS")
         .output()

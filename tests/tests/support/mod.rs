@@ -63,6 +63,13 @@ pub fn praxis_command() -> Command {
 /// A `praxis` command whose config and cache folders are under `home`.
 pub fn praxis_command_in(home: &Path) -> Command {
     let mut command = Command::new(binary("praxis"));
+    isolated(&mut command, home).env("NO_COLOR", "1");
+    command
+}
+
+/// Points the Praxis that `command` runs (itself, or through a script) at config and cache
+/// folders under `home`, away from this machine's keyring, token, LLM key and log settings.
+pub fn isolated<'c>(command: &'c mut Command, home: &Path) -> &'c mut Command {
     command
         .env("PRAXIS_CONFIG_DIR", home.join("config"))
         .env("PRAXIS_CACHE_DIR", home.join("cache"))
@@ -70,8 +77,6 @@ pub fn praxis_command_in(home: &Path) -> Command {
         .env_remove("PRAXIS_TOKEN")
         .env_remove("PRAXIS_LLM_KEY")
         .env_remove("PRAXIS_LOG")
-        .env("NO_COLOR", "1");
-    command
 }
 
 /// Runs `praxis` with `args` in `dir`.
