@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Request, Response};
 
-/// The largest message read; a larger one is skipped unread, and answered.
+/// The largest message read from the client; a larger one is skipped unread, and answered.
 pub const MAX_FRAME: usize = 64 * 1024 * 1024;
 /// The longest header line, and the most header lines of one message.
 const MAX_HEADER_LINE: usize = 8 * 1024;
@@ -202,7 +202,9 @@ fn bad(code: i64, id: Value, message: String) -> Read {
 
 /// Reads a body of `length` bytes and checks it, when it is the client's.
 async fn body<R: AsyncRead + Unpin>(input: &mut R, length: usize, side: Side) -> Read {
-    if length > MAX_FRAME {
+    // The client's size is bounded; the protocol layer's own answers, whatever their size, go
+    // out (a writer that stopped at one would leave the editor without answers).
+    if side == Side::Client && length > MAX_FRAME {
         // Skipped unread, so that the next message is found again.
         let skipped = tokio::io::copy(&mut input.take(length as u64), &mut tokio::io::sink()).await;
         if skipped.map_or(true, |skipped| skipped < length as u64) {
@@ -291,6 +293,11 @@ mod tests {
         assert_eq!(read(&mut reader, Side::Server).await, Read::Message(body.to_vec()));
         assert_eq!(read(&mut reader, Side::Server).await, Read::Message(b"{not json".to_vec()));
         assert_eq!(read(&mut reader, Side::Server).await, Read::End);
+
+        let large = vec![b' '; MAX_FRAME + 1];
+        let input = frame(&large);
+        let mut reader = BufReader::new(&input[..]);
+        assert!(matches!(read(&mut reader, Side::Server).await, Read::Message(body) if body.len() == MAX_FRAME + 1));
     }
 
     /// Fuzz target: random streams of frame pieces, for `FUZZ_SECONDS` (else 300 streams).
