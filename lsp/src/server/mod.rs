@@ -99,6 +99,10 @@ pub struct Shared {
     client: Client,
     state: Arc<State>,
     publishing: Arc<tokio::sync::Mutex<()>>,
+    /// Held while statistics are sent, and while a preview queues and reads them: a send that
+    /// ran between a preview's queueing and its reading took the batches the preview was about
+    /// to show.
+    sending_stats: Arc<tokio::sync::Mutex<()>>,
     /// Counts reloads begun, so that a reload's practice-file diagnostics are not published over
     /// a newer reload's.
     reloads: Arc<AtomicU64>,
@@ -236,6 +240,7 @@ impl Backend {
                 client,
                 state,
                 publishing: Arc::default(),
+                sending_stats: Arc::default(),
                 reloads: Arc::default(),
                 reloaded: Arc::default(),
                 syncer: sync::Syncer::default(),
@@ -540,6 +545,7 @@ impl LanguageServer for Backend {
                 Ok(Some(self.state().status()))
             }
             COMMAND_PREVIEW_STATS => {
+                let _sending = self.shared.sending_stats.lock().await;
                 Ok(self.shared.blocking("previewStats", |state| state.following().preview()).await)
             }
             COMMAND_FIX_APPLIED => {

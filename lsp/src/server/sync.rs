@@ -76,6 +76,7 @@ impl Syncer {
 /// Sends what is queued, for `only` one binding or all; with `take`, every tally is queued first
 /// (the 10-minute flush and the end of a session; a server back sends only what was queued).
 pub async fn send_stats(shared: &Shared, only: Option<&Binding>, take: bool) {
+    let _sending = shared.sending_stats.lock().await;
     // Queueing writes to the cache: off the async workers.
     let queued = shared
         .blocking("queueing statistics", move |state| {
