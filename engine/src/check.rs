@@ -1,6 +1,7 @@
 //! Running a set of practices over a document: one walk over the tree, each node tested only
 //! by the practices whose rule can match its kind.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, LazyLock};
@@ -88,15 +89,19 @@ struct KindIndex {
 pub struct PracticeSet {
     practices: Vec<Practice>,
     indexes: Vec<KindIndex>,
+    /// By id, each practice's number in `practices`: findings name their practice, and a
+    /// keystroke looks up the practice of every finding it keeps or publishes.
+    numbers: HashMap<Arc<str>, usize>,
 }
 
 impl PracticeSet {
     /// Builds the set. A practice whose id repeats an earlier one is left out and reported.
     pub fn new(practices: impl IntoIterator<Item = Practice>) -> (PracticeSet, Vec<PracticeError>) {
         let mut kept: Vec<Practice> = Vec::new();
+        let mut numbers: HashMap<Arc<str>, usize> = HashMap::new();
         let mut errors = Vec::new();
         for practice in practices {
-            if let Some(first) = kept.iter().find(|kept| kept.id() == practice.id()) {
+            if let Some(first) = numbers.get(practice.id()).map(|&number| &kept[number]) {
                 let earlier = first
                     .file
                     .as_ref()
@@ -109,6 +114,7 @@ impl PracticeSet {
                 });
                 continue;
             }
+            numbers.insert(practice.id.clone(), kept.len());
             kept.push(practice);
         }
         let mut indexes: Vec<KindIndex> = Vec::new();
@@ -154,7 +160,7 @@ impl PracticeSet {
             // patterns that parsed, so building it cannot fail.
             index.texts = (!texts.is_empty()).then(|| AhoCorasick::new(&texts).ok()).flatten();
         }
-        (PracticeSet { practices: kept, indexes }, errors)
+        (PracticeSet { practices: kept, indexes, numbers }, errors)
     }
 
     pub fn practices(&self) -> &[Practice] {
@@ -162,7 +168,7 @@ impl PracticeSet {
     }
 
     pub fn get(&self, id: &str) -> Option<&Practice> {
-        self.practices.iter().find(|practice| practice.id() == id)
+        self.numbers.get(id).map(|&number| &self.practices[number])
     }
 
     pub fn is_empty(&self) -> bool {
@@ -231,8 +237,7 @@ impl PracticeSet {
         more(Some(widened.clone()), &scoped);
         more(None, &everywhere);
         let kept = previous.into_iter().filter(|finding| {
-            let number = self.practices.iter().position(|practice| practice.id == finding.practice);
-            number.is_some_and(|number| {
+            self.numbers.get(&finding.practice).is_some_and(|&number| {
                 (local(number) && !overlaps(&finding.range, &changed))
                     || (scoped(number) && !overlaps(&finding.range, &widened))
             })
@@ -359,8 +364,6 @@ pub fn apply_suppressions(doc: &Document, findings: Vec<Finding>) -> Suppressed 
     suppress::apply(doc, findings)
 }
 
-/// Whether a node (or finding) spanning `range` is one a re-match of `region` looks at: they
-/// overlap or touch.
 /// Which of `texts` occur in `source`, found in one pass that stops once all have.
 fn present(texts: &AhoCorasick, source: &str) -> Vec<bool> {
     let mut present = vec![false; texts.patterns_len()];
@@ -378,6 +381,8 @@ fn present(texts: &AhoCorasick, source: &str) -> Vec<bool> {
     present
 }
 
+/// Whether a node (or finding) spanning `range` is one a re-match of `region` looks at: they
+/// overlap or touch.
 fn overlaps(range: &Range<usize>, region: &Range<usize>) -> bool {
     range.start <= region.end && range.end >= region.start
 }
