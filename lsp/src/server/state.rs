@@ -310,8 +310,7 @@ impl State {
     ) -> Option<Publish> {
         let encoding = self.config().encoding;
         open.version = version;
-        let mut touched: Option<Range<usize>> = None;
-        match &mut open.content {
+        let touched = match &mut open.content {
             Content::Text(text) => {
                 for change in changes {
                     apply_text(text, change, encoding);
@@ -319,6 +318,7 @@ impl State {
                 return None;
             }
             Content::Source(source) => {
+                let mut replaced = false;
                 let mut changes = changes.into_iter();
                 while let Some(change) = changes.next() {
                     let edit = change.range.map(|range| Positions::of(&source.doc, encoding).byte_range(range));
@@ -339,24 +339,24 @@ impl State {
                     let Some(edit) = edit else {
                         let language = source.doc.language();
                         source.doc = Document::new(language, change.text);
-                        touched = Some(0..source.doc.text().len());
                         source.raw.clear();
+                        replaced = true;
                         continue;
                     };
                     let delta = change.text.len() as isize - edit.len() as isize;
                     shift_findings(&mut source.raw, &edit, delta);
-                    touched = touched.map(|region| shift_range(region, &edit, delta));
                     source.doc.apply(edit, &change.text);
                 }
-                // All the changes of the message (a burst's keys come as one) parsed once.
-                for range in source.doc.reparse() {
-                    touched = Some(match touched {
-                        Some(region) => region.start.min(range.start)..region.end.max(range.end),
-                        None => range,
-                    });
+                // All the changes of the message (a burst's keys come as one) parsed once; after
+                // a replacement of the whole text, all of it is new.
+                let changed = source.doc.reparse();
+                if replaced {
+                    Some(0..source.doc.text().len())
+                } else {
+                    changed.into_iter().reduce(|all, range| all.start.min(range.start)..all.end.max(range.end))
                 }
             }
-        }
+        };
         self.recheck(uri, slot, open, touched)
     }
 
