@@ -14,6 +14,7 @@
 //!   under its size. A hit marks its entry used when it was last marked over ten minutes ago.
 //! - **Not cached:** results where a practice failed (they are tried again next time).
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,10 +52,11 @@ pub struct Checked {
     pub text: String,
 }
 
+/// An entry's body: borrowed from a check to be written, owned when read back.
 #[derive(Serialize, Deserialize)]
-struct Entry {
-    findings: Vec<Finding>,
-    suppressed: Vec<Arc<str>>,
+struct Entry<'a> {
+    findings: Cow<'a, [Finding]>,
+    suppressed: Cow<'a, [Arc<str>]>,
 }
 
 /// A result cache in one folder.
@@ -108,7 +110,7 @@ impl ResultCache {
         self.dir.join(&hex[..2]).join(&hex[2..])
     }
 
-    fn get(&self, key: &[u8; 32]) -> Option<Entry> {
+    fn get(&self, key: &[u8; 32]) -> Option<Entry<'static>> {
         let path = self.entry_path(key);
         let mut file = std::fs::File::open(&path).ok()?;
         let mut bytes = Vec::new();
@@ -126,7 +128,7 @@ impl ResultCache {
         Some(entry)
     }
 
-    fn put(&self, key: &[u8; 32], entry: &Entry) {
+    fn put(&self, key: &[u8; 32], entry: &Entry<'_>) {
         let path = self.entry_path(key);
         let Some(dir) = path.parent() else { return };
         let written = std::fs::create_dir_all(dir).and_then(|()| {
@@ -171,7 +173,8 @@ pub fn check(
         && let Some(entry) = cache.get(key)
     {
         cache.hits.fetch_add(1, Ordering::Relaxed);
-        return Checked { findings: entry.findings, suppressed: entry.suppressed, text, ..Checked::default() };
+        let (findings, suppressed) = (entry.findings.into_owned(), entry.suppressed.into_owned());
+        return Checked { findings, suppressed, text, ..Checked::default() };
     }
     let started = Instant::now();
     let doc = Document::new(language, text);
@@ -186,7 +189,8 @@ pub fn check(
     if let (Some(cache), Some(key)) = (cache, &key)
         && checked.failures.is_empty()
     {
-        let entry = Entry { findings: checked.findings.clone(), suppressed: checked.suppressed.clone() };
+        let entry =
+            Entry { findings: Cow::Borrowed(&checked.findings), suppressed: Cow::Borrowed(&checked.suppressed) };
         cache.put(key, &entry);
     }
     checked
@@ -204,7 +208,7 @@ fn key(loaded: &Loaded, language: &Language, glob_path: &str, text: &str) -> [u8
     hash.finalize().into()
 }
 
-fn encode(entry: &Entry) -> Vec<u8> {
+fn encode(entry: &Entry<'_>) -> Vec<u8> {
     let body = serde_json::to_vec(entry).unwrap_or_default();
     let mut bytes = format!("{HEADER}\n{}\n", hex(&Sha256::digest(&body).into())).into_bytes();
     bytes.extend(body);
@@ -212,7 +216,7 @@ fn encode(entry: &Entry) -> Vec<u8> {
 }
 
 /// An entry's findings, or `None` when the bytes are not a whole entry of this format.
-fn decode(bytes: &[u8]) -> Option<Entry> {
+fn decode(bytes: &[u8]) -> Option<Entry<'static>> {
     let rest = bytes.strip_prefix(HEADER.as_bytes())?.strip_prefix(b"\n")?;
     let (sum, body) = rest.split_at_checked(64)?;
     let body = body.strip_prefix(b"\n")?;
@@ -257,7 +261,7 @@ fn trim(dir: &Path, max_bytes: u64) {
 mod tests {
     use super::*;
 
-    fn entry() -> Entry {
+    fn entry() -> Entry<'static> {
         let finding = Finding {
             practice: "no-print".into(),
             severity: praxis_engine::Severity::Warning,
@@ -265,7 +269,7 @@ mod tests {
             range: 0..8,
             fix: Some(praxis_engine::Fix { range: 0..8, replacement: "log(x)".into() }),
         };
-        Entry { findings: vec![finding], suppressed: vec!["other".into()] }
+        Entry { findings: vec![finding].into(), suppressed: vec!["other".into()].into() }
     }
 
     #[test]
